@@ -1,0 +1,515 @@
+package dev.grid.core;
+
+import dev.grid.sbe.MessageHeaderDecoder;
+import org.agrona.DirectBuffer;
+import uk.co.real_logic.sbe.PrimitiveType;
+import uk.co.real_logic.sbe.ir.Ir;
+import uk.co.real_logic.sbe.ir.Signal;
+import uk.co.real_logic.sbe.ir.Token;
+import uk.co.real_logic.sbe.xml.IrGenerator;
+import uk.co.real_logic.sbe.xml.MessageSchema;
+import uk.co.real_logic.sbe.xml.ParserOptions;
+import uk.co.real_logic.sbe.xml.XmlSchemaParser;
+
+import java.io.InputStream;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Structural validation of SBE messages against the grid's schema, before any codec reads them.
+ * <p>
+ * The validation tables are compiled once, from the schema's IR, so every message and every field added to the
+ * schema is covered without hand-written checks. {@link #check} walks a message the way a decoder would (header,
+ * block, repeating groups, variable-length fields, in schema order and honouring the acting version) and proves
+ * that every length it meets stays inside the given bytes, every block is long enough for its version's fields,
+ * and every enum holds a defined value. It never reads outside {@code [offset, offset + length)}, never throws
+ * and never allocates, so it can run on the agent thread for every message that came from a peer, a client or
+ * the disk.
+ */
+public final class MessageBounds
+{
+    /** The schema resource inside grid-core's jar. */
+    public static final String SCHEMA_RESOURCE = "/sbe/grid-schema.xml";
+
+    private static final int HEADER_LENGTH = MessageHeaderDecoder.ENCODED_LENGTH;
+
+    private final Shape[] shapesByTemplateId;
+
+    private MessageBounds(final Shape[] shapesByTemplateId)
+    {
+        this.shapesByTemplateId = shapesByTemplateId;
+    }
+
+    /**
+     * @return the validator for the grid's schema, compiled on first use.
+     */
+    public static MessageBounds instance()
+    {
+        return Holder.INSTANCE;
+    }
+
+    /**
+     * Checks that the bytes hold one whole, well-formed message of any template of the schema.
+     *
+     * @param buffer holding the message.
+     * @param offset of the message header.
+     * @param length of the bytes available from offset; the message may be shorter.
+     * @return the message's encoded length (header included), or a negative {@link DecodeError#code()}.
+     */
+    public int check(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return check(buffer, offset, length, -1);
+    }
+
+    /**
+     * Checks that the bytes hold one whole, well-formed message of the expected template.
+     *
+     * @param buffer             holding the message.
+     * @param offset             of the message header.
+     * @param length             of the bytes available from offset; the message may be shorter.
+     * @param expectedTemplateId the template the caller can handle, or -1 for any template of the schema.
+     * @return the message's encoded length (header included), or a negative {@link DecodeError#code()}.
+     */
+    public int check(final DirectBuffer buffer, final int offset, final int length, final int expectedTemplateId)
+    {
+        if (offset < 0 || length < HEADER_LENGTH || offset > buffer.capacity() - length)
+        {
+            return DecodeError.TRUNCATED.code();
+        }
+        final int blockLength = buffer.getShort(offset, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int templateId = buffer.getShort(offset + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int schemaId = buffer.getShort(offset + 4, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int actingVersion = buffer.getShort(offset + 6, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+
+        if (schemaId != MessageHeaderDecoder.SCHEMA_ID)
+        {
+            return DecodeError.WRONG_SCHEMA.code();
+        }
+        if (0 == actingVersion)
+        {
+            return DecodeError.BAD_VERSION.code();
+        }
+        final Shape shape = templateId < shapesByTemplateId.length ? shapesByTemplateId[templateId] : null;
+        if (null == shape)
+        {
+            return DecodeError.UNKNOWN_TEMPLATE.code();
+        }
+        if (expectedTemplateId >= 0 && templateId != expectedTemplateId)
+        {
+            return DecodeError.UNEXPECTED_TEMPLATE.code();
+        }
+
+        final int limit = offset + length;
+        final int blockStart = offset + HEADER_LENGTH;
+        if (blockLength > limit - blockStart)
+        {
+            return DecodeError.TRUNCATED.code();
+        }
+        final int blockResult = shape.block.check(buffer, blockStart, blockLength, actingVersion);
+        if (blockResult < 0)
+        {
+            return blockResult;
+        }
+        final int end = checkSections(shape.sections, buffer, blockStart + blockLength, limit, actingVersion);
+
+        return end < 0 ? end : end - offset;
+    }
+
+    /**
+     * @param templateId of a message in the schema.
+     * @return the block length the schema gives the template, or -1 if the schema has no such template.
+     */
+    public int schemaBlockLength(final int templateId)
+    {
+        final Shape shape = templateId >= 0 && templateId < shapesByTemplateId.length ?
+            shapesByTemplateId[templateId] : null;
+        return null == shape ? -1 : shape.block.schemaBlockLength;
+    }
+
+    private static int checkSections(
+        final Section[] sections, final DirectBuffer buffer, final int start, final int limit, final int actingVersion)
+    {
+        int position = start;
+        for (final Section section : sections)
+        {
+            if (section.sinceVersion > actingVersion)
+            {
+                continue;
+            }
+            position = section.isGroup ?
+                checkGroup(section, buffer, position, limit, actingVersion) :
+                checkVarData(section, buffer, position, limit);
+            if (position < 0)
+            {
+                return position;
+            }
+        }
+        return position;
+    }
+
+    private static int checkGroup(
+        final Section group, final DirectBuffer buffer, final int start, final int limit, final int actingVersion)
+    {
+        if (group.headerLength > limit - start)
+        {
+            return DecodeError.TRUNCATED.code();
+        }
+        final int entryBlockLength = (int)readUnsigned(buffer, start + group.blockLengthOffset, group.blockLengthType);
+        final long count = readUnsigned(buffer, start + group.countOffset, group.countType);
+        int position = start + group.headerLength;
+        if (entryBlockLength > 0 && count > (limit - position) / entryBlockLength)
+        {
+            return DecodeError.TRUNCATED.code();
+        }
+        if (0 == entryBlockLength && 0 == group.nested.length)
+        {
+            return group.block.check(buffer, position, 0, actingVersion) < 0 && count > 0 ?
+                DecodeError.BLOCK_TOO_SHORT.code() : position;
+        }
+        for (long i = 0; i < count; i++)
+        {
+            if (entryBlockLength > limit - position)
+            {
+                return DecodeError.TRUNCATED.code();
+            }
+            final int blockResult = group.block.check(buffer, position, entryBlockLength, actingVersion);
+            if (blockResult < 0)
+            {
+                return blockResult;
+            }
+            position = checkSections(group.nested, buffer, position + entryBlockLength, limit, actingVersion);
+            if (position < 0)
+            {
+                return position;
+            }
+        }
+        return position;
+    }
+
+    private static int checkVarData(final Section varData, final DirectBuffer buffer, final int start, final int limit)
+    {
+        if (varData.headerLength > limit - start)
+        {
+            return DecodeError.TRUNCATED.code();
+        }
+        final long dataLength = readUnsigned(buffer, start, varData.countType);
+        if (dataLength > varData.maxLength)
+        {
+            return DecodeError.VAR_DATA_TOO_LONG.code();
+        }
+        final int dataStart = start + varData.headerLength;
+        if (dataLength > limit - dataStart)
+        {
+            return DecodeError.TRUNCATED.code();
+        }
+        return dataStart + (int)dataLength;
+    }
+
+    private static long readUnsigned(final DirectBuffer buffer, final int index, final PrimitiveType type)
+    {
+        switch (type)
+        {
+            case UINT8:
+                return buffer.getByte(index) & 0xFFL;
+            case UINT16:
+                return buffer.getShort(index, ByteOrder.LITTLE_ENDIAN) & 0xFFFFL;
+            case UINT32:
+                return buffer.getInt(index, ByteOrder.LITTLE_ENDIAN) & 0xFFFF_FFFFL;
+            default:
+                throw new IllegalStateException("unsupported length type " + type);
+        }
+    }
+
+    /**
+     * The fixed part of a message or group entry: how long it must be for a version, and its enum fields.
+     */
+    private static final class Block
+    {
+        final int schemaBlockLength;
+        final int[] fieldEnds;
+        final int[] fieldVersions;
+        final EnumField[] enums;
+
+        Block(final int schemaBlockLength, final int[] fieldEnds, final int[] fieldVersions, final EnumField[] enums)
+        {
+            this.schemaBlockLength = schemaBlockLength;
+            this.fieldEnds = fieldEnds;
+            this.fieldVersions = fieldVersions;
+            this.enums = enums;
+        }
+
+        int check(final DirectBuffer buffer, final int blockStart, final int blockLength, final int actingVersion)
+        {
+            for (int i = 0; i < fieldEnds.length; i++)
+            {
+                if (fieldVersions[i] <= actingVersion && fieldEnds[i] > blockLength)
+                {
+                    return DecodeError.BLOCK_TOO_SHORT.code();
+                }
+            }
+            for (final EnumField field : enums)
+            {
+                if (field.sinceVersion <= actingVersion && !field.isValid(buffer, blockStart))
+                {
+                    return DecodeError.BAD_ENUM.code();
+                }
+            }
+            return 0;
+        }
+    }
+
+    private static final class EnumField
+    {
+        final int offset;
+        final int sinceVersion;
+        final PrimitiveType type;
+        final long[] sortedValues;
+
+        EnumField(final int offset, final int sinceVersion, final PrimitiveType type, final long[] sortedValues)
+        {
+            this.offset = offset;
+            this.sinceVersion = sinceVersion;
+            this.type = type;
+            this.sortedValues = sortedValues;
+        }
+
+        boolean isValid(final DirectBuffer buffer, final int blockStart)
+        {
+            final long value;
+            switch (type)
+            {
+                case UINT8:
+                    value = buffer.getByte(blockStart + offset) & 0xFFL;
+                    break;
+                case CHAR:
+                case INT8:
+                    value = buffer.getByte(blockStart + offset);
+                    break;
+                case UINT16:
+                    value = buffer.getShort(blockStart + offset, ByteOrder.LITTLE_ENDIAN) & 0xFFFFL;
+                    break;
+                case INT16:
+                    value = buffer.getShort(blockStart + offset, ByteOrder.LITTLE_ENDIAN);
+                    break;
+                case UINT32:
+                    value = buffer.getInt(blockStart + offset, ByteOrder.LITTLE_ENDIAN) & 0xFFFF_FFFFL;
+                    break;
+                case INT32:
+                    value = buffer.getInt(blockStart + offset, ByteOrder.LITTLE_ENDIAN);
+                    break;
+                default:
+                    value = buffer.getLong(blockStart + offset, ByteOrder.LITTLE_ENDIAN);
+                    break;
+            }
+            return Arrays.binarySearch(sortedValues, value) >= 0;
+        }
+    }
+
+    /**
+     * A repeating group or a variable-length field, in the order they follow the block.
+     */
+    private static final class Section
+    {
+        final boolean isGroup;
+        final int sinceVersion;
+        final int headerLength;
+        final PrimitiveType countType;
+        final long maxLength;
+        final int blockLengthOffset;
+        final PrimitiveType blockLengthType;
+        final int countOffset;
+        final Block block;
+        final Section[] nested;
+
+        private Section(
+            final boolean isGroup,
+            final int sinceVersion,
+            final int headerLength,
+            final PrimitiveType countType,
+            final long maxLength,
+            final int blockLengthOffset,
+            final PrimitiveType blockLengthType,
+            final int countOffset,
+            final Block block,
+            final Section[] nested)
+        {
+            this.isGroup = isGroup;
+            this.sinceVersion = sinceVersion;
+            this.headerLength = headerLength;
+            this.countType = countType;
+            this.maxLength = maxLength;
+            this.blockLengthOffset = blockLengthOffset;
+            this.blockLengthType = blockLengthType;
+            this.countOffset = countOffset;
+            this.block = block;
+            this.nested = nested;
+        }
+    }
+
+    private static final class Shape
+    {
+        final Block block;
+        final Section[] sections;
+
+        Shape(final Block block, final Section[] sections)
+        {
+            this.block = block;
+            this.sections = sections;
+        }
+    }
+
+    private static final class Holder
+    {
+        static final MessageBounds INSTANCE = compile();
+    }
+
+    static MessageBounds compile()
+    {
+        final Ir ir;
+        try (InputStream in = MessageBounds.class.getResourceAsStream(SCHEMA_RESOURCE))
+        {
+            if (null == in)
+            {
+                throw new IllegalStateException("missing schema resource " + SCHEMA_RESOURCE);
+            }
+            final MessageSchema schema = XmlSchemaParser.parse(in, ParserOptions.builder()
+                .stopOnError(true)
+                .suppressOutput(true)
+                .build());
+            ir = new IrGenerator().generate(schema);
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException("cannot compile " + SCHEMA_RESOURCE, ex);
+        }
+        if (ir.id() != MessageHeaderDecoder.SCHEMA_ID || ir.version() != MessageHeaderDecoder.SCHEMA_VERSION)
+        {
+            throw new IllegalStateException("schema resource does not match the generated codecs");
+        }
+
+        int maxTemplateId = 0;
+        for (final List<Token> tokens : ir.messages())
+        {
+            maxTemplateId = Math.max(maxTemplateId, tokens.get(0).id());
+        }
+        final Shape[] shapes = new Shape[maxTemplateId + 1];
+        for (final List<Token> tokens : ir.messages())
+        {
+            final Token begin = tokens.get(0);
+            final List<Token> body = tokens.subList(1, tokens.size() - 1);
+            shapes[begin.id()] = new Shape(compileBlock(begin.encodedLength(), body), compileSections(body));
+        }
+        return new MessageBounds(shapes);
+    }
+
+    private static Block compileBlock(final int schemaBlockLength, final List<Token> tokens)
+    {
+        final List<int[]> fields = new ArrayList<>();
+        final List<EnumField> enums = new ArrayList<>();
+        int i = 0;
+        while (i < tokens.size())
+        {
+            final Token token = tokens.get(i);
+            if (token.signal() != Signal.BEGIN_FIELD)
+            {
+                break;
+            }
+            final Token type = tokens.get(i + 1);
+            if (!type.isConstantEncoding() && type.encodedLength() > 0)
+            {
+                fields.add(new int[]{ type.offset() + type.encodedLength(), token.version() });
+            }
+            if (type.signal() == Signal.BEGIN_ENUM)
+            {
+                final List<Long> values = new ArrayList<>();
+                for (int v = i + 2; tokens.get(v).signal() == Signal.VALID_VALUE; v++)
+                {
+                    values.add(tokens.get(v).encoding().constValue().longValue());
+                }
+                if (type.isOptionalEncoding())
+                {
+                    values.add(type.encoding().applicableNullValue().longValue());
+                }
+                enums.add(new EnumField(
+                    type.offset(),
+                    token.version(),
+                    type.encoding().primitiveType(),
+                    values.stream().mapToLong(Long::longValue).sorted().toArray()));
+            }
+            i += token.componentTokenCount();
+        }
+
+        final int[] fieldEnds = new int[fields.size()];
+        final int[] fieldVersions = new int[fields.size()];
+        for (int f = 0; f < fields.size(); f++)
+        {
+            fieldEnds[f] = fields.get(f)[0];
+            fieldVersions[f] = fields.get(f)[1];
+        }
+        return new Block(schemaBlockLength, fieldEnds, fieldVersions, enums.toArray(new EnumField[0]));
+    }
+
+    private static Section[] compileSections(final List<Token> tokens)
+    {
+        final List<Section> sections = new ArrayList<>();
+        int i = 0;
+        while (i < tokens.size())
+        {
+            final Token token = tokens.get(i);
+            final int span = token.componentTokenCount();
+            if (token.signal() == Signal.BEGIN_GROUP)
+            {
+                final List<Token> group = tokens.subList(i + 1, i + span - 1);
+                final Token dimensions = group.get(0);
+                final List<Token> dimensionParts = group.subList(1, dimensions.componentTokenCount() - 1);
+                final Token blockLengthToken = find(dimensionParts, "blockLength");
+                final Token countToken = find(dimensionParts, "numInGroup");
+                final List<Token> groupBody = group.subList(dimensions.componentTokenCount(), group.size());
+                sections.add(new Section(
+                    true,
+                    token.version(),
+                    dimensions.encodedLength(),
+                    countToken.encoding().primitiveType(),
+                    0,
+                    blockLengthToken.offset(),
+                    blockLengthToken.encoding().primitiveType(),
+                    countToken.offset(),
+                    compileBlock(token.encodedLength(), groupBody),
+                    compileSections(groupBody)));
+            }
+            else if (token.signal() == Signal.BEGIN_VAR_DATA)
+            {
+                final List<Token> parts = tokens.subList(i + 1, i + span - 1);
+                final Token lengthToken = find(parts, "length");
+                final Token dataToken = find(parts, "varData");
+                sections.add(new Section(
+                    false,
+                    token.version(),
+                    dataToken.offset(),
+                    lengthToken.encoding().primitiveType(),
+                    lengthToken.encoding().applicableMaxValue().longValue(),
+                    0,
+                    null,
+                    0,
+                    null,
+                    new Section[0]));
+            }
+            i += span;
+        }
+        return sections.toArray(new Section[0]);
+    }
+
+    private static Token find(final List<Token> tokens, final String name)
+    {
+        for (final Token token : tokens)
+        {
+            if (token.signal() == Signal.ENCODING && name.equals(token.name()))
+            {
+                return token;
+            }
+        }
+        throw new IllegalStateException("schema composite lacks " + name + ": " + tokens);
+    }
+}
