@@ -1,0 +1,909 @@
+package dev.grid.log;
+
+import dev.grid.core.DecodeError;
+import dev.grid.core.LogEntryView;
+import dev.grid.core.LogEntryWriter;
+import dev.grid.core.MessageBounds;
+import dev.grid.core.MessageChecksum;
+import dev.grid.sbe.EntryType;
+import dev.grid.sbe.LogEntryDecoder;
+import dev.grid.sbe.LogMarkerDecoder;
+import dev.grid.sbe.LogMarkerEncoder;
+import dev.grid.sbe.LogMarkerType;
+import dev.grid.sbe.MessageHeaderDecoder;
+import dev.grid.sbe.MessageHeaderEncoder;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.bytes.MappedBytesStore;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.time.SetTimeProvider;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.RollingResourcesCache;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.SystemUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The Raft log on Chronicle Queue.
+ * <p>
+ * Every record in the queue is one sealed SBE message: a {@code LogEntry}, or a {@code LogMarker} through which the
+ * append-only queue records changes to itself (truncate a suffix, compact a prefix, reset after a snapshot install,
+ * discard a torn tail). Opening the log scans the queue once and replays those records into two small in-memory
+ * maps, {@link QueueIndexMap} (Raft index to queue index) and {@link TermHistory}, so reads and term lookups never
+ * search the disk. docs/log.md describes the design and why.
+ * <p>
+ * Segments are Chronicle roll cycles driven by a synthetic clock: the log moves to the next cycle when the current
+ * file passes the configured segment length, so compaction can delete whole files below a snapshot. Term and vote
+ * live in a separate two-slot file forced on every update.
+ * <p>
+ * Single-threaded: only the node's agent thread may call it. Steady-state appends and reads allocate nothing.
+ */
+public final class ChronicleRaftLog implements RaftLog
+{
+    /** Chronicle's hourly cycle numbering; the cycle "clock" is ours, so an hour is one segment. */
+    private static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
+    private static final String QUEUE_DIRECTORY = "queue";
+    private static final String METADATA_FILE = "raft-meta.dat";
+    private static final String LOCK_FILE = "log.lock";
+    private static final int MARKER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + LogMarkerEncoder.BLOCK_LENGTH;
+
+    private final Context ctx;
+    private final SyncPolicy syncPolicy;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final RaftMetadataFile metadata;
+    private final SetTimeProvider cycleClock = new SetTimeProvider(0);
+    private final RollingResourcesCache cycleFiles;
+    private final SingleChronicleQueue queue;
+    private final ExcerptAppender appender;
+    private ExcerptTailer tailer;
+    private long tailerNextQueueIndex = -1;
+
+    private final QueueIndexMap queueIndexes = new QueueIndexMap();
+    private final TermHistory terms = new TermHistory();
+    private final LogEntryWriter entryWriter = new LogEntryWriter();
+    private final LogEntryView readView = new LogEntryView();
+    private final LogEntryView batchView = new LogEntryView();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final LogMarkerEncoder markerEncoder = new LogMarkerEncoder();
+    private final LogMarkerDecoder markerDecoder = new LogMarkerDecoder();
+    private final MessageChecksum checksum = new MessageChecksum();
+    private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer readBuffer = new UnsafeBuffer(0, 0);
+    private int currentCycle;
+    private long currentCycleLength;
+    private long discardedTailRecords;
+    private boolean closed;
+
+    private ChronicleRaftLog(final Context ctx)
+    {
+        this.ctx = ctx;
+        this.syncPolicy = ctx.syncPolicy();
+        final Path directory = ctx.directory();
+        FileChannel lockChannel = null;
+        RaftMetadataFile metadata = null;
+        SingleChronicleQueue queue = null;
+        try
+        {
+            lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+            this.lock = tryLock(lockChannel, directory);
+            this.lockChannel = lockChannel;
+            metadata = new RaftMetadataFile(directory.resolve(METADATA_FILE));
+            this.metadata = metadata;
+            final File queueDirectory = directory.resolve(QUEUE_DIRECTORY).toFile();
+            cycleFiles = new RollingResourcesCache(ROLL_CYCLE, 0,
+                name -> new File(queueDirectory, name + SingleChronicleQueue.SUFFIX), File::getName);
+            queue = SingleChronicleQueueBuilder.binary(queueDirectory)
+                .rollCycle(ROLL_CYCLE)
+                .epoch(0)
+                .timeProvider(cycleClock)
+                .blockSize(ctx.blockSize())
+                .indexSpacing(1)
+                .syncMode(syncPolicy == SyncPolicy.NONE ? SyncMode.ASYNC : SyncMode.SYNC)
+                .checkInterrupts(false)
+                .build();
+            this.queue = queue;
+            final int lastCycle = queue.lastCycle();
+            currentCycle = Math.max(lastCycle, 0);
+            cycleClock.currentTimeMillis((long)currentCycle * ROLL_CYCLE.lengthInMillis());
+            tailer = queue.createTailer();
+            appender = queue.createAppender();
+            recover();
+        }
+        catch (final IOException ex)
+        {
+            CloseHelper.quietCloseAll(queue, metadata, lockChannel);
+            throw new LogException("cannot open log in " + directory, ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(queue, metadata, lockChannel);
+            throw ex;
+        }
+    }
+
+    /**
+     * Opens the log in the context's directory, creating it if empty and recovering it otherwise.
+     *
+     * @param ctx configuration; concluded here.
+     * @return the open log.
+     * @throws LogCorruptedException if a record before the tail is damaged.
+     * @throws LogException          if the directory is in use by another open log or cannot be read.
+     */
+    public static ChronicleRaftLog open(final Context ctx)
+    {
+        return new ChronicleRaftLog(ctx.conclude());
+    }
+
+    public long firstIndex()
+    {
+        return terms.baseIndex() + 1;
+    }
+
+    public long lastIndex()
+    {
+        return terms.lastIndex();
+    }
+
+    public long lastTerm()
+    {
+        return terms.lastTerm();
+    }
+
+    public long termAt(final long index)
+    {
+        checkOpen();
+        LogPreconditions.checkTermAt(this, index);
+        return terms.termAt(index);
+    }
+
+    public void append(
+        final long index,
+        final long term,
+        final long timestamp,
+        final EntryType entryType,
+        final int serviceId,
+        final long sessionId,
+        final long requestSequence,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength)
+    {
+        checkOpen();
+        final int length = LogEntryWriter.encodedLength(payloadLength);
+        LogPreconditions.checkAppend(this, index, term, length, ctx.maxEntryLength());
+        final DocumentContext dc = appender.writingDocument();
+        try
+        {
+            final UnsafeBuffer record = reserve(dc, length);
+            entryWriter.write(record, 0, term, index, timestamp, entryType, serviceId, sessionId, requestSequence,
+                payload, payloadOffset, payloadLength);
+        }
+        catch (final RuntimeException ex)
+        {
+            dc.rollbackOnClose();
+            throw ex;
+        }
+        finally
+        {
+            dc.close();
+        }
+        entryStored(appender.lastIndexAppended(), index, term);
+        afterWrite(syncPolicy == SyncPolicy.EVERY_APPEND);
+    }
+
+    public int appendEntries(final DirectBuffer buffer, final int offset, final int length)
+    {
+        checkOpen();
+        final int count = LogPreconditions.verifyBatch(this, batchView, buffer, offset, length, ctx.maxEntryLength());
+        int position = offset;
+        for (int i = 0; i < count; i++)
+        {
+            final int entryLength = batchView.wrapAndVerify(buffer, position, offset + length - position);
+            final DocumentContext dc = appender.writingDocument();
+            try
+            {
+                reserve(dc, entryLength).putBytes(0, buffer, position, entryLength);
+            }
+            catch (final RuntimeException ex)
+            {
+                dc.rollbackOnClose();
+                throw ex;
+            }
+            finally
+            {
+                dc.close();
+            }
+            entryStored(appender.lastIndexAppended(), batchView.index(), batchView.term());
+            position += entryLength;
+            afterWrite(false);
+        }
+        if (count > 0 && syncPolicy == SyncPolicy.EVERY_APPEND)
+        {
+            forceToDisk();
+        }
+        return count;
+    }
+
+    public LogEntryView entry(final long index)
+    {
+        checkOpen();
+        LogPreconditions.checkReadable(this, index);
+        final long queueIndex = queueIndexes.queueIndex(index);
+        if (queueIndex != tailerNextQueueIndex && !tailer.moveToIndex(queueIndex))
+        {
+            tailerNextQueueIndex = -1;
+            throw new LogCorruptedException("entry " + index + " is missing: no record at queue index " +
+                Long.toHexString(queueIndex));
+        }
+        try (DocumentContext dc = tailer.readingDocument())
+        {
+            if (!dc.isPresent() || dc.index() != queueIndex)
+            {
+                tailerNextQueueIndex = -1;
+                throw new LogCorruptedException("entry " + index + " is missing at queue index " +
+                    Long.toHexString(queueIndex));
+            }
+            wrapRecord(dc);
+            tailerNextQueueIndex = queueIndex + 1;
+        }
+        if (ctx.verifyReads())
+        {
+            final int result = readView.wrapAndVerify(readBuffer, 0, readBuffer.capacity());
+            if (result != readBuffer.capacity())
+            {
+                throw new LogCorruptedException("entry " + index + " is damaged on disk: " +
+                    (result < 0 ? DecodeError.fromCode(result).toString() : "trailing bytes"));
+            }
+        }
+        else
+        {
+            readView.wrapVerified(readBuffer, 0, readBuffer.capacity());
+        }
+        if (readView.index() != index)
+        {
+            throw new LogCorruptedException("queue index map sent entry " + index + " to entry " + readView.index());
+        }
+        return readView;
+    }
+
+    public void truncateFrom(final long index)
+    {
+        checkOpen();
+        LogPreconditions.checkTruncate(this, index);
+        if (index <= lastIndex())
+        {
+            writeMarker(LogMarkerType.TRUNCATE, index, 0, 0);
+            applyTruncate(index);
+            afterWrite(syncPolicy == SyncPolicy.EVERY_APPEND);
+        }
+    }
+
+    public void compactTo(final long index)
+    {
+        checkOpen();
+        LogPreconditions.checkCompact(this, index);
+        if (index == terms.baseIndex())
+        {
+            return;
+        }
+        final long term = terms.termAt(index);
+        writeMarker(LogMarkerType.COMPACT, index, term, 0);
+        // The marker must be on disk before any file goes, whatever the policy: it is what proves, on the next
+        // open, that the entries below the first surviving one were compacted and not lost.
+        forceToDisk();
+        applyCompact(index, term);
+        deleteDeadCycles();
+        afterWrite(false);
+    }
+
+    public void reset(final long index, final long term)
+    {
+        checkOpen();
+        LogPreconditions.checkReset(this, index, term);
+        writeMarker(LogMarkerType.RESET, index, term, 0);
+        forceToDisk();
+        applyReset(index, term);
+        deleteDeadCycles();
+        afterWrite(false);
+    }
+
+    public void sync()
+    {
+        checkOpen();
+        if (syncPolicy != SyncPolicy.NONE)
+        {
+            forceToDisk();
+        }
+    }
+
+    public SyncPolicy syncPolicy()
+    {
+        return syncPolicy;
+    }
+
+    public long currentTerm()
+    {
+        return metadata.currentTerm();
+    }
+
+    public int votedFor()
+    {
+        return metadata.votedFor();
+    }
+
+    public void storeTermAndVote(final long term, final int votedFor)
+    {
+        checkOpen();
+        LogPreconditions.checkTermAndVote(this, term, votedFor);
+        metadata.store(term, votedFor);
+    }
+
+    /**
+     * @return how many damaged records at the tail were found and discarded by this open (a write torn by a crash).
+     */
+    public long discardedTailRecords()
+    {
+        return discardedTailRecords;
+    }
+
+    /**
+     * @return the number of segment files (Chronicle cycles) the log holds now.
+     */
+    public int segmentCount()
+    {
+        return queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle()).size();
+    }
+
+    public Context context()
+    {
+        return ctx;
+    }
+
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            CloseHelper.closeAll(tailer, appender, queue, metadata, lock, lockChannel);
+        }
+    }
+
+    private void recover()
+    {
+        final Recovery recovery = new Recovery();
+        tailer.toStart();
+        while (true)
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent())
+                {
+                    break;
+                }
+                final int recordLength = wrapRecord(dc);
+                if (ROLL_CYCLE.toCycle(dc.index()) == currentCycle)
+                {
+                    currentCycleLength += recordLength;
+                }
+                recovery.onRecord(dc.index(), recordLength);
+            }
+        }
+        tailerNextQueueIndex = -1;
+        recovery.finish();
+    }
+
+    /**
+     * Replays the queue's records into the maps. A record that fails its checks is only tolerated as the very last
+     * one (a torn write) or when the next record is the DISCARD marker an earlier recovery wrote for it.
+     */
+    private final class Recovery
+    {
+        private boolean started;
+        private boolean baseUnresolved;
+        private long firstQueueIndex = -1;
+        private long damagedQueueIndex = -1;
+        private String damage;
+
+        void onRecord(final long queueIndex, final int recordLength)
+        {
+            if (firstQueueIndex < 0)
+            {
+                firstQueueIndex = queueIndex;
+            }
+            final String problem = validate(recordLength);
+            if (null != problem)
+            {
+                if (damagedQueueIndex >= 0)
+                {
+                    throw corrupted(damagedQueueIndex, damage);
+                }
+                damagedQueueIndex = queueIndex;
+                damage = problem;
+                return;
+            }
+
+            final int templateId = headerDecoder.wrap(readBuffer, 0).templateId();
+            if (templateId == LogMarkerDecoder.TEMPLATE_ID)
+            {
+                markerDecoder.wrapAndApplyHeader(readBuffer, 0, headerDecoder);
+                if (markerDecoder.markerType() == LogMarkerType.DISCARD)
+                {
+                    onDiscard(markerDecoder.queueIndex());
+                    return;
+                }
+            }
+            if (damagedQueueIndex >= 0)
+            {
+                throw corrupted(damagedQueueIndex, damage);
+            }
+            if (templateId == LogEntryDecoder.TEMPLATE_ID)
+            {
+                readView.wrapVerified(readBuffer, 0, recordLength);
+                onEntry(queueIndex, readView.index(), readView.term());
+            }
+            else
+            {
+                onMarker(markerDecoder.markerType(), markerDecoder.index(), markerDecoder.term());
+            }
+        }
+
+        void finish()
+        {
+            if (baseUnresolved)
+            {
+                throw new LogCorruptedException("log in " + ctx.directory() + " starts after index " +
+                    terms.baseIndex() + " but no compaction or reset marker covers the entries before it: " +
+                    "segments were deleted or lost");
+            }
+            if (damagedQueueIndex >= 0)
+            {
+                writeMarker(LogMarkerType.DISCARD, 0, 0, damagedQueueIndex);
+                forceToDisk();
+                discardedTailRecords++;
+            }
+        }
+
+        private String validate(final int recordLength)
+        {
+            final int result = MessageBounds.instance().check(readBuffer, 0, recordLength);
+            if (result < 0)
+            {
+                return DecodeError.fromCode(result).toString();
+            }
+            if (result != recordLength)
+            {
+                return "record of " + recordLength + " bytes holds a message of " + result;
+            }
+            final int templateId = headerDecoder.wrap(readBuffer, 0).templateId();
+            if (templateId != LogEntryDecoder.TEMPLATE_ID && templateId != LogMarkerDecoder.TEMPLATE_ID)
+            {
+                return "template " + templateId + " is not a log record";
+            }
+            if (!checksum.verify(readBuffer, 0, recordLength))
+            {
+                return DecodeError.CHECKSUM_MISMATCH.toString();
+            }
+            return null;
+        }
+
+        private void onDiscard(final long discardedQueueIndex)
+        {
+            if (discardedQueueIndex == damagedQueueIndex)
+            {
+                damagedQueueIndex = -1;
+                damage = null;
+            }
+            else if (discardedQueueIndex >= firstQueueIndex)
+            {
+                throw new LogCorruptedException("discard marker names queue index " +
+                    Long.toHexString(discardedQueueIndex) + ", which is not a damaged record");
+            }
+        }
+
+        private void onEntry(final long queueIndex, final long index, final long term)
+        {
+            if (!started)
+            {
+                start(index - 1);
+            }
+            if (index != terms.lastIndex() + 1)
+            {
+                throw new LogCorruptedException("entry " + index + " at queue index " +
+                    Long.toHexString(queueIndex) + " follows entry " + terms.lastIndex());
+            }
+            if (term < terms.lastTerm())
+            {
+                throw new LogCorruptedException("entry " + index + " has term " + term + " after term " +
+                    terms.lastTerm());
+            }
+            entryStored(queueIndex, index, term);
+        }
+
+        private void onMarker(final LogMarkerType type, final long index, final long term)
+        {
+            switch (type)
+            {
+                case TRUNCATE:
+                    if (!started)
+                    {
+                        start(index - 1);
+                    }
+                    else if (index <= terms.baseIndex() || index > terms.lastIndex() + 1)
+                    {
+                        throw new LogCorruptedException("truncate marker from " + index + " outside the log " +
+                            firstIndex() + ".." + lastIndex());
+                    }
+                    applyTruncate(index);
+                    break;
+
+                case COMPACT:
+                    if (!started)
+                    {
+                        started = true;
+                        applyReset(index, term);
+                    }
+                    else
+                    {
+                        if (index < terms.baseIndex() || index > terms.lastIndex())
+                        {
+                            throw new LogCorruptedException("compact marker to " + index + " outside the log " +
+                                terms.baseIndex() + ".." + lastIndex());
+                        }
+                        if (index > terms.baseIndex() && terms.termAt(index) != term)
+                        {
+                            throw new LogCorruptedException("compact marker gives index " + index + " term " + term +
+                                " but the entry has term " + terms.termAt(index));
+                        }
+                        applyCompact(index, term);
+                    }
+                    baseUnresolved = false;
+                    break;
+
+                case RESET:
+                    started = true;
+                    baseUnresolved = false;
+                    applyReset(index, term);
+                    break;
+
+                default:
+                    throw new LogCorruptedException("unknown marker " + type);
+            }
+        }
+
+        /**
+         * The first record decides where the surviving log starts; unless that is index 1, a later COMPACT or
+         * RESET marker must say why the entries before it are gone.
+         */
+        private void start(final long baseIndex)
+        {
+            started = true;
+            baseUnresolved = baseIndex != 0;
+            applyReset(baseIndex, 0);
+        }
+
+        private LogCorruptedException corrupted(final long queueIndex, final String problem)
+        {
+            return new LogCorruptedException("record at queue index " + Long.toHexString(queueIndex) + " in " +
+                ctx.directory() + " is damaged (" + problem + ") and is not the tail: refusing to open");
+        }
+    }
+
+    private void entryStored(final long queueIndex, final long index, final long term)
+    {
+        queueIndexes.append(index, queueIndex);
+        terms.append(index, term);
+    }
+
+    private void applyTruncate(final long index)
+    {
+        queueIndexes.truncateFrom(index);
+        terms.truncateFrom(index);
+        tailerNextQueueIndex = -1;
+    }
+
+    private void applyCompact(final long index, final long term)
+    {
+        queueIndexes.compactTo(index);
+        terms.compactTo(index, term);
+    }
+
+    private void applyReset(final long index, final long term)
+    {
+        queueIndexes.clear(index);
+        terms.reset(index, term);
+        tailerNextQueueIndex = -1;
+    }
+
+    private int wrapRecord(final DocumentContext dc)
+    {
+        final Bytes<?> bytes = dc.wire().bytes();
+        final long position = bytes.readPosition();
+        final int length = (int)bytes.readRemaining();
+        readBuffer.wrap(bytes.addressForRead(position, length), length);
+        return length;
+    }
+
+    private UnsafeBuffer reserve(final DocumentContext dc, final int length)
+    {
+        final Bytes<?> bytes = dc.wire().bytes();
+        final long position = bytes.writePosition();
+        // writeSkip maps a chunk that holds [position, position + length) contiguously (Chronicle's overlap,
+        // a quarter of the block size, is larger than the largest entry), so the address is safe to fill.
+        bytes.writeSkip(length);
+        writeBuffer.wrap(bytes.addressForWrite(position), length);
+        currentCycleLength += length;
+        return writeBuffer;
+    }
+
+    private void writeMarker(final LogMarkerType type, final long index, final long term, final long queueIndex)
+    {
+        final DocumentContext dc = appender.writingDocument();
+        try
+        {
+            final UnsafeBuffer record = reserve(dc, MARKER_LENGTH);
+            markerEncoder.wrapAndApplyHeader(record, 0, headerEncoder)
+                .checksum(0)
+                .markerType(type)
+                .index(index)
+                .term(term)
+                .queueIndex(queueIndex);
+            checksum.seal(record, 0, MARKER_LENGTH);
+        }
+        catch (final RuntimeException ex)
+        {
+            dc.rollbackOnClose();
+            throw ex;
+        }
+        finally
+        {
+            dc.close();
+        }
+    }
+
+    private void afterWrite(final boolean force)
+    {
+        if (force)
+        {
+            forceToDisk();
+        }
+        if (currentCycleLength >= ctx.segmentLength())
+        {
+            currentCycleLength = 0;
+            if (syncPolicy != SyncPolicy.NONE)
+            {
+                forceToDisk();
+            }
+            currentCycle++;
+            cycleClock.currentTimeMillis((long)currentCycle * ROLL_CYCLE.lengthInMillis());
+        }
+    }
+
+    private void forceToDisk()
+    {
+        final Bytes<?> bytes = appender.wire().bytes();
+        final BytesStore<?, ?> store = bytes.bytesStore();
+        if (store instanceof MappedBytesStore)
+        {
+            ((MappedBytesStore)store).syncUpTo(bytes.writePosition(), SyncMode.SYNC);
+        }
+    }
+
+    /**
+     * Deletes the segment files before the first one still holding a live entry, never the one being written.
+     */
+    private void deleteDeadCycles()
+    {
+        final long firstLive = queueIndexes.firstQueueIndex();
+        final int keepFrom = firstLive == Long.MAX_VALUE ?
+            currentCycle : Math.min(ROLL_CYCLE.toCycle(firstLive), currentCycle);
+        final int firstCycle = queue.firstCycle();
+        if (firstCycle >= keepFrom)
+        {
+            return;
+        }
+        tailer.close();
+        for (final long cycle : queue.listCyclesBetween(firstCycle, keepFrom - 1))
+        {
+            final File file = cycleFiles.resourceFor(cycle).path;
+            try
+            {
+                Files.deleteIfExists(file.toPath());
+            }
+            catch (final IOException ex)
+            {
+                throw new LogException("cannot delete compacted segment " + file, ex);
+            }
+        }
+        queue.refreshDirectoryListing();
+        tailer = queue.createTailer();
+        tailerNextQueueIndex = -1;
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new LogException("log in " + ctx.directory() + " is closed");
+        }
+    }
+
+    private static FileLock tryLock(final FileChannel channel, final Path directory) throws IOException
+    {
+        try
+        {
+            final FileLock lock = channel.tryLock();
+            if (null == lock)
+            {
+                throw new LogException("log in " + directory + " is open in another process");
+            }
+            return lock;
+        }
+        catch (final OverlappingFileLockException ex)
+        {
+            throw new LogException("log in " + directory + " is already open in this process", ex);
+        }
+    }
+
+    /**
+     * Configuration of a {@link ChronicleRaftLog}, from system properties or setters (the Aeron convention).
+     */
+    public static final class Context
+    {
+        /** Directory holding the queue, the term and vote, and the lock file. */
+        public static final String DIRECTORY_PROP_NAME = "grid.log.dir";
+        public static final String DIRECTORY_DEFAULT = "grid-data/log";
+
+        /** {@link SyncPolicy} name. */
+        public static final String SYNC_POLICY_PROP_NAME = "grid.log.sync";
+        public static final SyncPolicy SYNC_POLICY_DEFAULT = SyncPolicy.NONE;
+
+        /** Largest encoded entry accepted, e.g. {@code 1m}. */
+        public static final String MAX_ENTRY_LENGTH_PROP_NAME = "grid.log.max.entry.length";
+        public static final int DEFAULT_MAX_ENTRY_LENGTH = 1024 * 1024;
+
+        /** A segment file rolls to the next once it is this long, e.g. {@code 64m}. */
+        public static final String SEGMENT_LENGTH_PROP_NAME = "grid.log.segment.length";
+        public static final long SEGMENT_LENGTH_DEFAULT = 64L * 1024 * 1024;
+
+        /** Chronicle's memory-mapping chunk; a quarter of it must hold the largest entry. */
+        public static final String BLOCK_SIZE_PROP_NAME = "grid.log.block.size";
+        public static final long BLOCK_SIZE_DEFAULT = 16L * 1024 * 1024;
+
+        /** Verify structure and checksum of every entry read, not only on open and on receipt. */
+        public static final String VERIFY_READS_PROP_NAME = "grid.log.verify.reads";
+        public static final boolean VERIFY_READS_DEFAULT = false;
+
+        private Path directory = Paths.get(System.getProperty(DIRECTORY_PROP_NAME, DIRECTORY_DEFAULT));
+        private SyncPolicy syncPolicy = SyncPolicy.valueOf(
+            System.getProperty(SYNC_POLICY_PROP_NAME, SYNC_POLICY_DEFAULT.name()));
+        private int maxEntryLength = SystemUtil.getSizeAsInt(MAX_ENTRY_LENGTH_PROP_NAME, DEFAULT_MAX_ENTRY_LENGTH);
+        private long segmentLength = SystemUtil.getSizeAsLong(SEGMENT_LENGTH_PROP_NAME, SEGMENT_LENGTH_DEFAULT);
+        private long blockSize = SystemUtil.getSizeAsLong(BLOCK_SIZE_PROP_NAME, BLOCK_SIZE_DEFAULT);
+        private boolean verifyReads = Boolean.parseBoolean(
+            System.getProperty(VERIFY_READS_PROP_NAME, Boolean.toString(VERIFY_READS_DEFAULT)));
+        private boolean concluded;
+
+        /**
+         * Checks the settings fit together and creates the directory.
+         *
+         * @return this.
+         */
+        public Context conclude()
+        {
+            if (concluded)
+            {
+                throw new IllegalStateException("context already concluded");
+            }
+            if (maxEntryLength < LogEntryWriter.EMPTY_ENTRY_LENGTH)
+            {
+                throw new IllegalArgumentException(MAX_ENTRY_LENGTH_PROP_NAME + " " + maxEntryLength +
+                    " cannot hold an empty entry of " + LogEntryWriter.EMPTY_ENTRY_LENGTH + " bytes");
+            }
+            if ((long)maxEntryLength > blockSize / 4)
+            {
+                throw new IllegalArgumentException(MAX_ENTRY_LENGTH_PROP_NAME + " " + maxEntryLength +
+                    " must fit in a quarter of " + BLOCK_SIZE_PROP_NAME + " " + blockSize);
+            }
+            if (segmentLength < maxEntryLength)
+            {
+                throw new IllegalArgumentException(SEGMENT_LENGTH_PROP_NAME + " " + segmentLength +
+                    " is shorter than " + MAX_ENTRY_LENGTH_PROP_NAME + " " + maxEntryLength);
+            }
+            try
+            {
+                Files.createDirectories(directory);
+            }
+            catch (final IOException ex)
+            {
+                throw new LogException("cannot create log directory " + directory, ex);
+            }
+            concluded = true;
+            return this;
+        }
+
+        public Path directory()
+        {
+            return directory;
+        }
+
+        public Context directory(final Path directory)
+        {
+            this.directory = directory;
+            return this;
+        }
+
+        public SyncPolicy syncPolicy()
+        {
+            return syncPolicy;
+        }
+
+        public Context syncPolicy(final SyncPolicy syncPolicy)
+        {
+            this.syncPolicy = syncPolicy;
+            return this;
+        }
+
+        public int maxEntryLength()
+        {
+            return maxEntryLength;
+        }
+
+        public Context maxEntryLength(final int maxEntryLength)
+        {
+            this.maxEntryLength = maxEntryLength;
+            return this;
+        }
+
+        public long segmentLength()
+        {
+            return segmentLength;
+        }
+
+        public Context segmentLength(final long segmentLength)
+        {
+            this.segmentLength = segmentLength;
+            return this;
+        }
+
+        public long blockSize()
+        {
+            return blockSize;
+        }
+
+        public Context blockSize(final long blockSize)
+        {
+            this.blockSize = blockSize;
+            return this;
+        }
+
+        public boolean verifyReads()
+        {
+            return verifyReads;
+        }
+
+        public Context verifyReads(final boolean verifyReads)
+        {
+            this.verifyReads = verifyReads;
+            return this;
+        }
+    }
+}
