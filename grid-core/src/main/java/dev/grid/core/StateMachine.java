@@ -22,20 +22,24 @@ public interface StateMachine
     /**
      * Applies one committed command.
      *
-     * @param index          the Raft index of the entry; lock grants use it as their fencing token.
-     * @param timestamp      the leader's timestamp of the entry, in nanoseconds; the only clock apply may use.
-     * @param sessionId      the client session that sent the command.
-     * @param command        buffer holding the command (an SBE message of this service).
-     * @param offset         of the command in the buffer.
-     * @param length         of the command.
-     * @param response       where to write the response (an SBE message of this service).
-     * @param responseOffset where the response starts; it may use up to {@code response.capacity()}.
-     * @return the length of the response written, 0 for none.
+     * @param index           the Raft index of the entry; lock grants use it as their fencing token.
+     * @param timestamp       the leader's timestamp of the entry, in nanoseconds; the only clock apply may use.
+     * @param sessionId       the client session that sent the command.
+     * @param requestSequence the session's sequence number of the request; with sessionId it names the request
+     *                        for a {@link DeferredResponses} answer given later.
+     * @param command         buffer holding the command (an SBE message of this service).
+     * @param offset          of the command in the buffer.
+     * @param length          of the command.
+     * @param response        where to write the response (an SBE message of this service).
+     * @param responseOffset  where the response starts; it may use up to {@code response.capacity()}.
+     * @return the length of the response written, 0 for none. A request answered later (a queued lock request)
+     * answers now with a PENDING status and later through {@link DeferredResponses}.
      */
     int apply(
         long index,
         long timestamp,
         long sessionId,
+        long requestSequence,
         DirectBuffer command,
         int offset,
         int length,
