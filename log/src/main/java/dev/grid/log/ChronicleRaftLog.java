@@ -90,6 +90,7 @@ public final class ChronicleRaftLog implements RaftLog
     private int currentCycle;
     private long currentCycleLength;
     private long discardedTailRecords;
+    private long forcedSyncs;
     private boolean closed;
 
     private ChronicleRaftLog(final Context ctx)
@@ -366,6 +367,14 @@ public final class ChronicleRaftLog implements RaftLog
     }
 
     /**
+     * @return how many times this log forced its records to disk since it was opened (the sync policy at work).
+     */
+    public long forcedSyncs()
+    {
+        return forcedSyncs;
+    }
+
+    /**
      * @return the number of segment files (Chronicle cycles) the log holds now.
      */
     public int segmentCount()
@@ -419,6 +428,8 @@ public final class ChronicleRaftLog implements RaftLog
     {
         private boolean started;
         private boolean baseUnresolved;
+        private long compactedIndex = -1;
+        private long compactedTerm;
         private long firstQueueIndex = -1;
         private long damagedQueueIndex = -1;
         private String damage;
@@ -468,6 +479,10 @@ public final class ChronicleRaftLog implements RaftLog
 
         void finish()
         {
+            if (!started && compactedIndex >= 0)
+            {
+                applyReset(compactedIndex, compactedTerm);
+            }
             if (baseUnresolved)
             {
                 throw new LogCorruptedException("log in " + ctx.directory() + " starts after index " +
@@ -543,8 +558,10 @@ public final class ChronicleRaftLog implements RaftLog
             switch (type)
             {
                 case TRUNCATE:
-                    if (!started)
+                    if (!started || (baseUnresolved && index <= terms.baseIndex()))
                     {
+                        // Before the base is known, a truncation below it voids every entry read so far: they
+                        // were a dead suffix whose live prefix went with deleted segments.
                         start(index - 1);
                     }
                     else if (index <= terms.baseIndex() || index > terms.lastIndex() + 1)
@@ -558,15 +575,19 @@ public final class ChronicleRaftLog implements RaftLog
                 case COMPACT:
                     if (!started)
                     {
-                        started = true;
-                        applyReset(index, term);
-                    }
-                    else
-                    {
-                        if (index < terms.baseIndex() || index > terms.lastIndex())
+                        // The entries it compacted went with deleted segments; it still tells where they ended.
+                        if (index > compactedIndex)
                         {
-                            throw new LogCorruptedException("compact marker to " + index + " outside the log " +
-                                terms.baseIndex() + ".." + lastIndex());
+                            compactedIndex = index;
+                            compactedTerm = term;
+                        }
+                    }
+                    else if (index >= terms.baseIndex())
+                    {
+                        if (index > terms.lastIndex())
+                        {
+                            throw new LogCorruptedException("compact marker to " + index + " past the log's end " +
+                                terms.lastIndex());
                         }
                         if (index > terms.baseIndex() && terms.termAt(index) != term)
                         {
@@ -574,8 +595,9 @@ public final class ChronicleRaftLog implements RaftLog
                                 " but the entry has term " + terms.termAt(index));
                         }
                         applyCompact(index, term);
+                        baseUnresolved = false;
                     }
-                    baseUnresolved = false;
+                    // A compaction below the base is superseded: a later one deleted the segments it spoke of.
                     break;
 
                 case RESET:
@@ -590,14 +612,26 @@ public final class ChronicleRaftLog implements RaftLog
         }
 
         /**
-         * The first record decides where the surviving log starts; unless that is index 1, a later COMPACT or
-         * RESET marker must say why the entries before it are gone.
+         * The first entry or truncation decides where the surviving log starts. Unless that is index 1, or a
+         * compaction marker already read ends exactly there, a later COMPACT or RESET marker must say why the
+         * entries before it are gone.
          */
         private void start(final long baseIndex)
         {
             started = true;
-            baseUnresolved = baseIndex != 0;
-            applyReset(baseIndex, 0);
+            if (0 == baseIndex)
+            {
+                applyReset(0, 0);
+            }
+            else if (compactedIndex == baseIndex)
+            {
+                applyReset(baseIndex, compactedTerm);
+            }
+            else
+            {
+                baseUnresolved = true;
+                applyReset(baseIndex, 0);
+            }
         }
 
         private LogCorruptedException corrupted(final long queueIndex, final String problem)
@@ -699,6 +733,11 @@ public final class ChronicleRaftLog implements RaftLog
 
     private void forceToDisk()
     {
+        if (null == appender.wire())
+        {
+            return;
+        }
+        forcedSyncs++;
         final Bytes<?> bytes = appender.wire().bytes();
         final BytesStore<?, ?> store = bytes.bytesStore();
         if (store instanceof MappedBytesStore)
