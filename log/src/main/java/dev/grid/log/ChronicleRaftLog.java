@@ -61,6 +61,7 @@ public final class ChronicleRaftLog implements RaftLog
     private static final String QUEUE_DIRECTORY = "queue";
     private static final String METADATA_FILE = "raft-meta.dat";
     private static final String LOCK_FILE = "log.lock";
+    private static final long WRITER_GONE_TIMEOUT_MS = 100;
     private static final int MARKER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + LogMarkerEncoder.BLOCK_LENGTH;
 
     private final Context ctx;
@@ -120,6 +121,10 @@ public final class ChronicleRaftLog implements RaftLog
                 .indexSpacing(1)
                 .syncMode(syncPolicy == SyncPolicy.NONE ? SyncMode.ASYNC : SyncMode.SYNC)
                 .checkInterrupts(false)
+                // Only this process writes the queue (the directory lock proves it), so a record header left
+                // incomplete is always a writer killed mid-record: recover it at once instead of waiting the
+                // default ten seconds for a writer that is gone.
+                .timeoutMS(WRITER_GONE_TIMEOUT_MS)
                 .build();
             this.queue = queue;
             final int lastCycle = queue.lastCycle();
