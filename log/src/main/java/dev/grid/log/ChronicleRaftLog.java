@@ -24,6 +24,7 @@ import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
+import net.openhft.chronicle.wire.Wires;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.SystemUtil;
@@ -62,6 +63,7 @@ public final class ChronicleRaftLog implements RaftLog
     private static final String METADATA_FILE = "raft-meta.dat";
     private static final String LOCK_FILE = "log.lock";
     private static final long WRITER_GONE_TIMEOUT_MS = 100;
+    private static final int RECORD_HEADER_LENGTH = Integer.BYTES;
     private static final int MARKER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + LogMarkerEncoder.BLOCK_LENGTH;
 
     private final Context ctx;
@@ -73,10 +75,8 @@ public final class ChronicleRaftLog implements RaftLog
     private final RollingResourcesCache cycleFiles;
     private final SingleChronicleQueue queue;
     private final ExcerptAppender appender;
-    private ExcerptTailer tailer;
-    private long tailerNextQueueIndex = -1;
-
-    private final QueueIndexMap queueIndexes = new QueueIndexMap();
+    private final SegmentMappings segments;
+    private final EntryPositions positions;
     private final TermHistory terms = new TermHistory();
     private final LogEntryWriter entryWriter = new LogEntryWriter();
     private final LogEntryView readView = new LogEntryView();
@@ -88,6 +88,9 @@ public final class ChronicleRaftLog implements RaftLog
     private final MessageChecksum checksum = new MessageChecksum();
     private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer readBuffer = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer recordHeader = new UnsafeBuffer(0, 0);
+    private int reservedCycle;
+    private long reservedPosition;
     private int currentCycle;
     private long currentCycleLength;
     private long discardedTailRecords;
@@ -102,6 +105,8 @@ public final class ChronicleRaftLog implements RaftLog
         FileChannel lockChannel = null;
         RaftMetadataFile metadata = null;
         SingleChronicleQueue queue = null;
+        SegmentMappings segments = null;
+        EntryPositions positions = null;
         try
         {
             lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
@@ -113,6 +118,10 @@ public final class ChronicleRaftLog implements RaftLog
             final File queueDirectory = directory.resolve(QUEUE_DIRECTORY).toFile();
             cycleFiles = new RollingResourcesCache(ROLL_CYCLE, 0,
                 name -> new File(queueDirectory, name + SingleChronicleQueue.SUFFIX), File::getName);
+            segments = new SegmentMappings(cycleFiles);
+            this.segments = segments;
+            positions = new EntryPositions(ctx.initialIndexCapacity());
+            this.positions = positions;
             queue = SingleChronicleQueueBuilder.binary(queueDirectory)
                 .rollCycle(ROLL_CYCLE)
                 .epoch(0)
@@ -130,18 +139,17 @@ public final class ChronicleRaftLog implements RaftLog
             final int lastCycle = queue.lastCycle();
             currentCycle = Math.max(lastCycle, 0);
             cycleClock.currentTimeMillis((long)currentCycle * ROLL_CYCLE.lengthInMillis());
-            tailer = queue.createTailer();
             appender = queue.createAppender();
-            recover();
+            recover(queue);
         }
         catch (final IOException ex)
         {
-            CloseHelper.quietCloseAll(queue, metadata, lockChannel);
+            CloseHelper.quietCloseAll(queue, segments, positions, metadata, lockChannel);
             throw new LogException("cannot open log in " + directory, ex);
         }
         catch (final RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(queue, metadata, lockChannel);
+            CloseHelper.quietCloseAll(queue, segments, positions, metadata, lockChannel);
             throw ex;
         }
     }
@@ -212,7 +220,7 @@ public final class ChronicleRaftLog implements RaftLog
         {
             dc.close();
         }
-        entryStored(appender.lastIndexAppended(), index, term);
+        entryStored(reservedCycle, reservedPosition, index, term);
         afterWrite(syncPolicy == SyncPolicy.EVERY_APPEND);
     }
 
@@ -238,7 +246,7 @@ public final class ChronicleRaftLog implements RaftLog
             {
                 dc.close();
             }
-            entryStored(appender.lastIndexAppended(), batchView.index(), batchView.term());
+            entryStored(reservedCycle, reservedPosition, batchView.index(), batchView.term());
             position += entryLength;
             afterWrite(false);
         }
@@ -253,28 +261,16 @@ public final class ChronicleRaftLog implements RaftLog
     {
         checkOpen();
         LogPreconditions.checkReadable(this, index);
-        final long queueIndex = queueIndexes.queueIndex(index);
-        if (queueIndex != tailerNextQueueIndex && !tailer.moveToIndex(queueIndex))
-        {
-            tailerNextQueueIndex = -1;
-            throw new LogCorruptedException("entry " + index + " is missing: no record at queue index " +
-                Long.toHexString(queueIndex));
-        }
-        try (DocumentContext dc = tailer.readingDocument())
-        {
-            if (!dc.isPresent() || dc.index() != queueIndex)
-            {
-                tailerNextQueueIndex = -1;
-                throw new LogCorruptedException("entry " + index + " is missing at queue index " +
-                    Long.toHexString(queueIndex));
-            }
-            wrapRecord(dc);
-            tailerNextQueueIndex = queueIndex + 1;
-        }
+        final long packed = positions.get(index);
+        final int cycle = EntryPositions.cycleOf(packed);
+        final long position = EntryPositions.positionOf(packed);
+        recordHeader.wrap(segments.address(cycle, position) + position - RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH);
+        final int length = Wires.lengthOf(recordHeader.getInt(0));
+        readBuffer.wrap(segments.address(cycle, position + length) + position, length);
         if (ctx.verifyReads())
         {
-            final int result = readView.wrapAndVerify(readBuffer, 0, readBuffer.capacity());
-            if (result != readBuffer.capacity())
+            final int result = readView.wrapAndVerify(readBuffer, 0, length);
+            if (result != length)
             {
                 throw new LogCorruptedException("entry " + index + " is damaged on disk: " +
                     (result < 0 ? DecodeError.fromCode(result).toString() : "trailing bytes"));
@@ -282,11 +278,11 @@ public final class ChronicleRaftLog implements RaftLog
         }
         else
         {
-            readView.wrapVerified(readBuffer, 0, readBuffer.capacity());
+            readView.wrapVerified(readBuffer, 0, length);
         }
         if (readView.index() != index)
         {
-            throw new LogCorruptedException("queue index map sent entry " + index + " to entry " + readView.index());
+            throw new LogCorruptedException("position map sent entry " + index + " to entry " + readView.index());
         }
         return readView;
     }
@@ -397,31 +393,37 @@ public final class ChronicleRaftLog implements RaftLog
         if (!closed)
         {
             closed = true;
-            CloseHelper.closeAll(tailer, appender, queue, metadata, lock, lockChannel);
+            CloseHelper.closeAll(appender, queue, segments, positions, metadata, lock, lockChannel);
         }
     }
 
-    private void recover()
+    private void recover(final SingleChronicleQueue queue)
     {
         final Recovery recovery = new Recovery();
-        tailer.toStart();
-        while (true)
+        try (ExcerptTailer tailer = queue.createTailer())
         {
-            try (DocumentContext dc = tailer.readingDocument())
+            tailer.toStart();
+            while (true)
             {
-                if (!dc.isPresent())
+                try (DocumentContext dc = tailer.readingDocument())
                 {
-                    break;
+                    if (!dc.isPresent())
+                    {
+                        break;
+                    }
+                    final Bytes<?> bytes = dc.wire().bytes();
+                    final long position = bytes.readPosition();
+                    final int length = (int)bytes.readRemaining();
+                    readBuffer.wrap(bytes.addressForRead(position, length), length);
+                    final int cycle = ROLL_CYCLE.toCycle(dc.index());
+                    if (cycle == currentCycle)
+                    {
+                        currentCycleLength += length;
+                    }
+                    recovery.onRecord(dc.index(), cycle, position, length);
                 }
-                final int recordLength = wrapRecord(dc);
-                if (ROLL_CYCLE.toCycle(dc.index()) == currentCycle)
-                {
-                    currentCycleLength += recordLength;
-                }
-                recovery.onRecord(dc.index(), recordLength);
             }
         }
-        tailerNextQueueIndex = -1;
         recovery.finish();
     }
 
@@ -439,7 +441,7 @@ public final class ChronicleRaftLog implements RaftLog
         private long damagedQueueIndex = -1;
         private String damage;
 
-        void onRecord(final long queueIndex, final int recordLength)
+        void onRecord(final long queueIndex, final int cycle, final long position, final int recordLength)
         {
             if (firstQueueIndex < 0)
             {
@@ -474,7 +476,7 @@ public final class ChronicleRaftLog implements RaftLog
             if (templateId == LogEntryDecoder.TEMPLATE_ID)
             {
                 readView.wrapVerified(readBuffer, 0, recordLength);
-                onEntry(queueIndex, readView.index(), readView.term());
+                onEntry(queueIndex, cycle, position, readView.index(), readView.term());
             }
             else
             {
@@ -539,7 +541,8 @@ public final class ChronicleRaftLog implements RaftLog
             }
         }
 
-        private void onEntry(final long queueIndex, final long index, final long term)
+        private void onEntry(final long queueIndex, final int cycle, final long position, final long index,
+            final long term)
         {
             if (!started)
             {
@@ -555,7 +558,7 @@ public final class ChronicleRaftLog implements RaftLog
                 throw new LogCorruptedException("entry " + index + " has term " + term + " after term " +
                     terms.lastTerm());
             }
-            entryStored(queueIndex, index, term);
+            entryStored(cycle, position, index, term);
         }
 
         private void onMarker(final LogMarkerType type, final long index, final long term)
@@ -646,39 +649,28 @@ public final class ChronicleRaftLog implements RaftLog
         }
     }
 
-    private void entryStored(final long queueIndex, final long index, final long term)
+    private void entryStored(final int cycle, final long position, final long index, final long term)
     {
-        queueIndexes.append(index, queueIndex);
+        positions.append(index, cycle, position);
         terms.append(index, term);
     }
 
     private void applyTruncate(final long index)
     {
-        queueIndexes.truncateFrom(index);
+        positions.truncateFrom(index);
         terms.truncateFrom(index);
-        tailerNextQueueIndex = -1;
     }
 
     private void applyCompact(final long index, final long term)
     {
-        queueIndexes.compactTo(index);
+        positions.compactTo(index);
         terms.compactTo(index, term);
     }
 
     private void applyReset(final long index, final long term)
     {
-        queueIndexes.clear(index);
+        positions.clear(index);
         terms.reset(index, term);
-        tailerNextQueueIndex = -1;
-    }
-
-    private int wrapRecord(final DocumentContext dc)
-    {
-        final Bytes<?> bytes = dc.wire().bytes();
-        final long position = bytes.readPosition();
-        final int length = (int)bytes.readRemaining();
-        readBuffer.wrap(bytes.addressForRead(position, length), length);
-        return length;
     }
 
     private UnsafeBuffer reserve(final DocumentContext dc, final int length)
@@ -690,6 +682,8 @@ public final class ChronicleRaftLog implements RaftLog
         bytes.writeSkip(length);
         writeBuffer.wrap(bytes.addressForWrite(position), length);
         currentCycleLength += length;
+        reservedCycle = appender.cycle();
+        reservedPosition = position;
         return writeBuffer;
     }
 
@@ -756,17 +750,16 @@ public final class ChronicleRaftLog implements RaftLog
      */
     private void deleteDeadCycles()
     {
-        final long firstLive = queueIndexes.firstQueueIndex();
-        final int keepFrom = firstLive == Long.MAX_VALUE ?
-            currentCycle : Math.min(ROLL_CYCLE.toCycle(firstLive), currentCycle);
+        final long first = positions.first();
+        final int keepFrom = first < 0 ? currentCycle : Math.min(EntryPositions.cycleOf(first), currentCycle);
         final int firstCycle = queue.firstCycle();
         if (firstCycle >= keepFrom)
         {
             return;
         }
-        tailer.close();
         for (final long cycle : queue.listCyclesBetween(firstCycle, keepFrom - 1))
         {
+            segments.release((int)cycle);
             final File file = cycleFiles.resourceFor(cycle).path;
             try
             {
@@ -778,8 +771,6 @@ public final class ChronicleRaftLog implements RaftLog
             }
         }
         queue.refreshDirectoryListing();
-        tailer = queue.createTailer();
-        tailerNextQueueIndex = -1;
     }
 
     private void checkOpen()
@@ -827,10 +818,16 @@ public final class ChronicleRaftLog implements RaftLog
         /** A segment file rolls to the next once it is this long, e.g. {@code 64m}. */
         public static final String SEGMENT_LENGTH_PROP_NAME = "grid.log.segment.length";
         public static final long SEGMENT_LENGTH_DEFAULT = 64L * 1024 * 1024;
+        /** Segments are read through one memory mapping each, which Java limits to 2 GiB. */
+        public static final long MAX_SEGMENT_LENGTH = 1L << 30;
 
         /** Chronicle's memory-mapping chunk; a quarter of it must hold the largest entry. */
         public static final String BLOCK_SIZE_PROP_NAME = "grid.log.block.size";
         public static final long BLOCK_SIZE_DEFAULT = 16L * 1024 * 1024;
+
+        /** Entries the position map holds before it first grows (8 bytes each, off-heap). */
+        public static final String INDEX_CAPACITY_PROP_NAME = "grid.log.index.capacity";
+        public static final int INDEX_CAPACITY_DEFAULT = 64 * 1024;
 
         /** Verify structure and checksum of every entry read, not only on open and on receipt. */
         public static final String VERIFY_READS_PROP_NAME = "grid.log.verify.reads";
@@ -842,6 +839,7 @@ public final class ChronicleRaftLog implements RaftLog
         private int maxEntryLength = SystemUtil.getSizeAsInt(MAX_ENTRY_LENGTH_PROP_NAME, DEFAULT_MAX_ENTRY_LENGTH);
         private long segmentLength = SystemUtil.getSizeAsLong(SEGMENT_LENGTH_PROP_NAME, SEGMENT_LENGTH_DEFAULT);
         private long blockSize = SystemUtil.getSizeAsLong(BLOCK_SIZE_PROP_NAME, BLOCK_SIZE_DEFAULT);
+        private int initialIndexCapacity = Integer.getInteger(INDEX_CAPACITY_PROP_NAME, INDEX_CAPACITY_DEFAULT);
         private boolean verifyReads = Boolean.parseBoolean(
             System.getProperty(VERIFY_READS_PROP_NAME, Boolean.toString(VERIFY_READS_DEFAULT)));
         private boolean concluded;
@@ -866,6 +864,11 @@ public final class ChronicleRaftLog implements RaftLog
             {
                 throw new IllegalArgumentException(MAX_ENTRY_LENGTH_PROP_NAME + " " + maxEntryLength +
                     " must fit in a quarter of " + BLOCK_SIZE_PROP_NAME + " " + blockSize);
+            }
+            if (segmentLength > MAX_SEGMENT_LENGTH)
+            {
+                throw new IllegalArgumentException(SEGMENT_LENGTH_PROP_NAME + " " + segmentLength +
+                    " is over the maximum of " + MAX_SEGMENT_LENGTH);
             }
             if (segmentLength < maxEntryLength)
             {
@@ -936,6 +939,17 @@ public final class ChronicleRaftLog implements RaftLog
         public Context blockSize(final long blockSize)
         {
             this.blockSize = blockSize;
+            return this;
+        }
+
+        public int initialIndexCapacity()
+        {
+            return initialIndexCapacity;
+        }
+
+        public Context initialIndexCapacity(final int initialIndexCapacity)
+        {
+            this.initialIndexCapacity = initialIndexCapacity;
             return this;
         }
 
