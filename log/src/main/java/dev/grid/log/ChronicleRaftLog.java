@@ -28,6 +28,7 @@ import net.openhft.chronicle.wire.Wires;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.SystemUtil;
+import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.File;
@@ -89,6 +90,8 @@ public final class ChronicleRaftLog implements RaftLog
     private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer readBuffer = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer recordHeader = new UnsafeBuffer(0, 0);
+    private final IntArrayList batchLengths = new IntArrayList();
+    private DocumentContext openRecord;
     private int reservedCycle;
     private long reservedPosition;
     private int currentCycle;
@@ -118,7 +121,7 @@ public final class ChronicleRaftLog implements RaftLog
             final File queueDirectory = directory.resolve(QUEUE_DIRECTORY).toFile();
             cycleFiles = new RollingResourcesCache(ROLL_CYCLE, 0,
                 name -> new File(queueDirectory, name + SingleChronicleQueue.SUFFIX), File::getName);
-            segments = new SegmentMappings(cycleFiles);
+            segments = new SegmentMappings(cycleFiles, ctx.segmentLength() + ctx.segmentLength() / 4 + ctx.blockSize());
             this.segments = segments;
             positions = new EntryPositions(ctx.initialIndexCapacity());
             this.positions = positions;
@@ -204,22 +207,18 @@ public final class ChronicleRaftLog implements RaftLog
         checkOpen();
         final int length = LogEntryWriter.encodedLength(payloadLength);
         LogPreconditions.checkAppend(this, index, term, length, ctx.maxEntryLength());
-        final DocumentContext dc = appender.writingDocument();
+        final UnsafeBuffer record = beginRecord(length);
         try
         {
-            final UnsafeBuffer record = reserve(dc, length);
             entryWriter.write(record, 0, term, index, timestamp, entryType, serviceId, sessionId, requestSequence,
                 payload, payloadOffset, payloadLength);
         }
         catch (final RuntimeException ex)
         {
-            dc.rollbackOnClose();
+            abortRecord();
             throw ex;
         }
-        finally
-        {
-            dc.close();
-        }
+        endRecord();
         entryStored(reservedCycle, reservedPosition, index, term);
         afterWrite(syncPolicy == SyncPolicy.EVERY_APPEND);
     }
@@ -227,25 +226,15 @@ public final class ChronicleRaftLog implements RaftLog
     public int appendEntries(final DirectBuffer buffer, final int offset, final int length)
     {
         checkOpen();
-        final int count = LogPreconditions.verifyBatch(this, batchView, buffer, offset, length, ctx.maxEntryLength());
+        final int count = LogPreconditions.verifyBatch(
+            this, batchView, buffer, offset, length, ctx.maxEntryLength(), batchLengths);
         int position = offset;
         for (int i = 0; i < count; i++)
         {
-            final int entryLength = batchView.wrapAndVerify(buffer, position, offset + length - position);
-            final DocumentContext dc = appender.writingDocument();
-            try
-            {
-                reserve(dc, entryLength).putBytes(0, buffer, position, entryLength);
-            }
-            catch (final RuntimeException ex)
-            {
-                dc.rollbackOnClose();
-                throw ex;
-            }
-            finally
-            {
-                dc.close();
-            }
+            final int entryLength = batchLengths.getInt(i);
+            batchView.wrapVerified(buffer, position, entryLength);
+            beginRecord(entryLength).putBytes(0, buffer, position, entryLength);
+            endRecord();
             entryStored(reservedCycle, reservedPosition, batchView.index(), batchView.term());
             position += entryLength;
             afterWrite(false);
@@ -673,8 +662,14 @@ public final class ChronicleRaftLog implements RaftLog
         terms.reset(index, term);
     }
 
-    private UnsafeBuffer reserve(final DocumentContext dc, final int length)
+    /**
+     * Opens a Chronicle record of exactly {@code length} bytes and returns a view of its memory to encode into;
+     * {@link #endRecord()} publishes it, {@link #abortRecord()} drops it.
+     */
+    private UnsafeBuffer beginRecord(final int length)
     {
+        final DocumentContext dc = appender.writingDocument();
+        openRecord = dc;
         final Bytes<?> bytes = dc.wire().bytes();
         final long position = bytes.writePosition();
         // writeSkip maps a chunk that holds [position, position + length) contiguously (Chronicle's overlap,
@@ -687,29 +682,32 @@ public final class ChronicleRaftLog implements RaftLog
         return writeBuffer;
     }
 
+    private void endRecord()
+    {
+        final DocumentContext dc = openRecord;
+        openRecord = null;
+        dc.close();
+    }
+
+    private void abortRecord()
+    {
+        final DocumentContext dc = openRecord;
+        openRecord = null;
+        dc.rollbackOnClose();
+        dc.close();
+    }
+
     private void writeMarker(final LogMarkerType type, final long index, final long term, final long queueIndex)
     {
-        final DocumentContext dc = appender.writingDocument();
-        try
-        {
-            final UnsafeBuffer record = reserve(dc, MARKER_LENGTH);
-            markerEncoder.wrapAndApplyHeader(record, 0, headerEncoder)
-                .checksum(0)
-                .markerType(type)
-                .index(index)
-                .term(term)
-                .queueIndex(queueIndex);
-            checksum.seal(record, 0, MARKER_LENGTH);
-        }
-        catch (final RuntimeException ex)
-        {
-            dc.rollbackOnClose();
-            throw ex;
-        }
-        finally
-        {
-            dc.close();
-        }
+        final UnsafeBuffer record = beginRecord(MARKER_LENGTH);
+        markerEncoder.wrapAndApplyHeader(record, 0, headerEncoder)
+            .checksum(0)
+            .markerType(type)
+            .index(index)
+            .term(term)
+            .queueIndex(queueIndex);
+        checksum.seal(record, 0, MARKER_LENGTH);
+        endRecord();
     }
 
     private void afterWrite(final boolean force)

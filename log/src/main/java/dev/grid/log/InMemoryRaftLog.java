@@ -5,6 +5,7 @@ import dev.grid.core.LogEntryWriter;
 import dev.grid.sbe.EntryType;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.collections.IntArrayList;
 
 import java.util.Arrays;
 
@@ -22,6 +23,7 @@ public final class InMemoryRaftLog implements RaftLog
     private final LogEntryWriter writer = new LogEntryWriter();
     private final LogEntryView view = new LogEntryView();
     private final LogEntryView batchView = new LogEntryView();
+    private final IntArrayList batchLengths = new IntArrayList();
     private final Entries live = new Entries();
     private final Entries durable = new Entries();
     private long lowestUnsyncedIndex = Long.MAX_VALUE;
@@ -88,11 +90,13 @@ public final class InMemoryRaftLog implements RaftLog
     {
         checkOpen();
         final long firstNewIndex = lastIndex() + 1;
-        final int count = LogPreconditions.verifyBatch(this, batchView, buffer, offset, length, maxEntryLength);
+        final int count = LogPreconditions.verifyBatch(
+            this, batchView, buffer, offset, length, maxEntryLength, batchLengths);
         int position = offset;
         for (int i = 0; i < count; i++)
         {
-            final int entryLength = batchView.wrapAndVerify(buffer, position, offset + length - position);
+            final int entryLength = batchLengths.getInt(i);
+            batchView.wrapVerified(buffer, position, entryLength);
             live.add(buffer, position, entryLength, batchView.term());
             position += entryLength;
         }

@@ -3,6 +3,7 @@ package dev.grid.log;
 import dev.grid.core.DecodeError;
 import dev.grid.core.LogEntryView;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.IntArrayList;
 
 /**
  * The misuse checks every {@link RaftLog} makes, in one place, so that the Chronicle log and the in-memory log
@@ -35,11 +36,13 @@ final class LogPreconditions
     /**
      * Verifies a batch of encoded entries, as {@link RaftLog#appendEntries} requires, before any is stored.
      *
+     * @param entryLengths cleared, then filled with the encoded length of each entry.
      * @return the number of entries in the batch.
      */
     static int verifyBatch(final RaftLog log, final LogEntryView view, final DirectBuffer buffer, final int offset,
-        final int length, final int maxEntryLength)
+        final int length, final int maxEntryLength, final IntArrayList entryLengths)
     {
+        entryLengths.clear();
         if (offset < 0 || length < 0 || offset > buffer.capacity() - length)
         {
             throw new LogException("batch [" + offset + ", +" + length + ") lies outside its buffer");
@@ -72,6 +75,7 @@ final class LogPreconditions
                 throw new LogException("batch entry at index " + view.index() + " has term " + view.term() +
                     " after term " + previousTerm);
             }
+            entryLengths.addInt(result);
             previousTerm = view.term();
             expectedIndex++;
             position += result;

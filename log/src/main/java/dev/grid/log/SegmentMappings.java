@@ -22,12 +22,19 @@ import java.nio.file.StandardOpenOption;
 final class SegmentMappings implements AutoCloseable
 {
     private final RollingResourcesCache files;
+    private final long expectedSegmentSize;
     private final Int2ObjectHashMap<Mapping> byCycle = new Int2ObjectHashMap<>();
     private Mapping last;
 
-    SegmentMappings(final RollingResourcesCache files)
+    /**
+     * @param files               names the file of each segment.
+     * @param expectedSegmentSize how far a segment file may grow (records, Chronicle's index arrays and a last
+     *                            block); each segment is mapped that far at once, so it is mapped once in its life.
+     */
+    SegmentMappings(final RollingResourcesCache files, final long expectedSegmentSize)
     {
         this.files = files;
+        this.expectedSegmentSize = expectedSegmentSize;
     }
 
     /**
@@ -91,14 +98,16 @@ final class SegmentMappings implements AutoCloseable
         {
             unmap();
             try (FileChannel channel = FileChannel.open(files.resourceFor(cycle).path.toPath(),
-                StandardOpenOption.READ))
+                StandardOpenOption.READ, StandardOpenOption.WRITE))
             {
-                final long size = channel.size();
-                if (size < limit)
+                final long fileSize = channel.size();
+                if (fileSize < limit)
                 {
-                    throw new LogCorruptedException("segment " + cycle + " is " + size + " bytes, a record ends at " +
+                    throw new LogCorruptedException("segment " + cycle + " is " + fileSize + " bytes, a record ends at " +
                         limit);
                 }
+                // Mapping past the end extends the (sparse) file, as Chronicle itself does block by block.
+                final long size = Math.min(Integer.MAX_VALUE, Math.max(fileSize, expectedSegmentSize));
                 buffer = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
                 address = BufferUtil.address(buffer);
                 length = size;
