@@ -1,0 +1,60 @@
+package dev.grid.transport;
+
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An Aeron media driver inside the grid's process, tuned for small machines: one shared thread for conductor,
+ * sender and receiver, backing off when idle (busy-spin only when asked, for isolated cores), sparse term files, and
+ * its directory deleted on start and on close. Several nodes in one process share one driver (IPC only works within
+ * a driver); separate processes each embed their own, or all use an external driver.
+ */
+public final class EmbeddedDriver implements AutoCloseable
+{
+    private final MediaDriver driver;
+
+    private EmbeddedDriver(final MediaDriver driver)
+    {
+        this.driver = driver;
+    }
+
+    /**
+     * @param aeronDirectoryName where the driver keeps its files (under /dev/shm on Linux by default).
+     * @param busySpin           spin instead of backing off: lowest latency, one core burned.
+     * @return the running driver.
+     */
+    public static EmbeddedDriver launch(final String aeronDirectoryName, final boolean busySpin)
+    {
+        final IdleStrategy idle = busySpin ?
+            new BusySpinIdleStrategy() :
+            new BackoffIdleStrategy(64, 64, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+        return new EmbeddedDriver(MediaDriver.launch(new MediaDriver.Context()
+            .aeronDirectoryName(aeronDirectoryName)
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(idle)
+            .termBufferSparseFile(true)
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .warnIfDirectoryExists(false)
+            // A node paused by a loaded 2-core machine (GC, a starved thread) must not be declared dead by its
+            // driver before Raft's own timeouts decide.
+            .clientLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(10))
+            .imageLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(10))
+            .publicationConnectionTimeoutNs(TimeUnit.SECONDS.toNanos(10))));
+    }
+
+    public String aeronDirectoryName()
+    {
+        return driver.aeronDirectoryName();
+    }
+
+    public void close()
+    {
+        driver.close();
+    }
+}
