@@ -12,7 +12,8 @@ import java.util.Arrays;
  * A {@link RaftLog} in memory, with crash semantics for simulation: {@link #crash()} loses every change not yet
  * made durable, as a machine failure loses unsynced pages. What is durable follows the sync policy: each change under
  * {@link SyncPolicy#EVERY_APPEND}, up to the last {@link #sync()} under {@link SyncPolicy#BATCH}, nothing the log was
- * not told to keep under {@link SyncPolicy#NONE}. Term and vote are always durable.
+ * not told to keep under {@link SyncPolicy#NONE}. Compaction and reset are durable when they return, whatever the
+ * policy, and so is everything before them, as with the Chronicle log. Term and vote are always durable.
  */
 public final class InMemoryRaftLog implements RaftLog
 {
@@ -129,6 +130,7 @@ public final class InMemoryRaftLog implements RaftLog
         {
             live.compactTo(index);
             changed(Long.MAX_VALUE, true);
+            makeDurable();
         }
     }
 
@@ -138,6 +140,7 @@ public final class InMemoryRaftLog implements RaftLog
         LogPreconditions.checkReset(this, index, term);
         live.reset(index, term);
         changed(index + 1, true);
+        makeDurable();
     }
 
     public void sync()

@@ -57,7 +57,11 @@ final class LogPreconditions
                 throw new LogException("batch entry " + count + " at offset " + (position - offset) +
                     " is malformed: " + DecodeError.fromCode(result));
             }
-            checkAppend(log, expectedIndex, previousTerm, result, maxEntryLength);
+            if (result > maxEntryLength)
+            {
+                throw new LogException("batch entry at index " + view.index() + " is " + result +
+                    " bytes, over the maximum of " + maxEntryLength);
+            }
             if (view.index() != expectedIndex)
             {
                 throw new LogException("batch entry " + count + " has index " + view.index() + " but the next index is " +

@@ -92,7 +92,7 @@ public interface RaftLog extends AutoCloseable
 
     /**
      * Drops the entries up to index, which a snapshot now covers; the entry at index becomes the base. Storage is
-     * reclaimed in whole segments.
+     * reclaimed in whole segments. Forced to disk before returning, whatever the sync policy.
      *
      * @param index from the current base to {@link #lastIndex()}.
      * @throws LogException if the index is below the base or past the end.
@@ -101,7 +101,7 @@ public interface RaftLog extends AutoCloseable
 
     /**
      * Discards every entry and restarts the log after (index, term), the last entry a newly installed snapshot
-     * covers. The next append is {@code index + 1}.
+     * covers. The next append is {@code index + 1}. Forced to disk before returning, whatever the sync policy.
      *
      * @param index of the snapshot's last entry; not below the current base.
      * @param term  of that entry.
