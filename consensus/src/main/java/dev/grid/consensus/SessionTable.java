@@ -114,10 +114,9 @@ final class SessionTable
         }
         sessionIds[slot] = sessionId;
         lastActivityNs[slot] = timestampNs;
-        for (int i = 0; i < responsesPerSession; i++)
-        {
-            records.putLong(recordOffset(slot, i) + SEQUENCE_OFFSET, 0);
-        }
+        // A previous session's responses must not survive in the slot: replicas restored from a snapshot never saw
+        // them, and the checksum covers every record of a live session.
+        records.setMemory(recordOffset(slot, 0), responsesPerSession * recordLength, (byte)0);
         slotBySessionId.put(sessionId, slot);
         count++;
         nextExpiryCheckNs = Math.min(nextExpiryCheckNs, timestampNs + sessionTimeoutNs);

@@ -29,6 +29,7 @@ public final class RegisterClient implements SimClient
     private long nextSequence = 1;
     private long correlationCounter;
     private long openCorrelationId = -1;
+    private long openPhaseFirstCorrelationId = -1;
     private int target;
     private long timerToken;
     private LinearizabilityChecker.Operation current;
@@ -94,6 +95,10 @@ public final class RegisterClient implements SimClient
     private void sendOpen()
     {
         openCorrelationId = ((long)clientId << 32) | ++correlationCounter;
+        if (-1 == openPhaseFirstCorrelationId)
+        {
+            openPhaseFirstCorrelationId = openCorrelationId;
+        }
         cluster.openSession(this, target, openCorrelationId);
         armAttemptTimer();
     }
@@ -171,7 +176,9 @@ public final class RegisterClient implements SimClient
 
     public void onSessionOpened(final long correlationId, final long sessionId, final Status status)
     {
-        if (0 != this.sessionId || -1 == openCorrelationId)
+        // Only an open of this opening phase: a node that re-applies old entries (after a restart) announces old
+        // sessions again, and reusing one would replay its cached responses for new requests.
+        if (0 != this.sessionId || -1 == openCorrelationId || correlationId < openPhaseFirstCorrelationId)
         {
             return;
         }
@@ -180,6 +187,7 @@ public final class RegisterClient implements SimClient
             this.sessionId = sessionId;
             this.nextSequence = 1;
             openCorrelationId = -1;
+            openPhaseFirstCorrelationId = -1;
             armTimer(1);
         }
     }

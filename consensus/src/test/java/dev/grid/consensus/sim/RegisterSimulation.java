@@ -80,6 +80,16 @@ public final class RegisterSimulation
                 config.linearizabilityMaxSteps);
             if (linearizability == LinearizabilityChecker.Result.NOT_LINEARIZABLE)
             {
+                if (Boolean.getBoolean("grid.sim.debug"))
+                {
+                    for (final int key : LinearizabilityChecker.failingKeys(history, LinearizabilityChecker.REGISTER,
+                        config.linearizabilityMaxSteps))
+                    {
+                        history.stream().filter(op -> op.key == key)
+                            .sorted((a, b) -> Long.compare(a.callNs, b.callNs))
+                            .forEach(op -> System.out.println("  key " + key + ": " + op));
+                    }
+                }
                 violations.add("linearizability: the clients' history is not linearizable for keys " +
                     LinearizabilityChecker.failingKeys(history, LinearizabilityChecker.REGISTER,
                     config.linearizabilityMaxSteps));

@@ -466,10 +466,6 @@ public final class SimulatedCluster
         {
             final Status status = node.raft.propose(
                 serviceId, sessionId, requestSequence, new UnsafeBuffer(command), 0, command.length);
-            if (Boolean.getBoolean("grid.sim.debug") && nowNs > 20_000_000_000L)
-            {
-                System.out.println("  propose at " + node.raft + " from " + client + " -> " + status);
-            }
             if (status != Status.OK)
             {
                 refuse(client, requestSequence, status, node.raft.leaderId());
