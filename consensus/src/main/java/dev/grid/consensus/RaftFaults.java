@@ -35,12 +35,4 @@ interface RaftFaults
     {
         return false;
     }
-
-    /**
-     * @return true for a leader to commit entries of earlier terms by counting replicas.
-     */
-    default boolean commitPreviousTermByCounting()
-    {
-        return false;
-    }
 }

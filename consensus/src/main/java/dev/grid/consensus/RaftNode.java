@@ -1247,7 +1247,7 @@ public final class RaftNode
         }
         Arrays.sort(sortScratch);
         final long candidate = sortScratch[members.length - quorum];
-        if (candidate > commitIndex && (log.termAt(candidate) == term || faults.commitPreviousTermByCounting()))
+        if (candidate > commitIndex && log.termAt(candidate) == term)
         {
             commitIndex = candidate;
         }

@@ -19,12 +19,13 @@ class RaftSimulationTest
 {
     static final String SEED_START_PROP_NAME = "grid.sim.seedStart";
     static final String SEEDS_PROP_NAME = "grid.sim.seeds";
+    static final long DEFAULT_SEEDS = 2000;
 
     @Test
     void everySeedKeepsRaftSafeLinearizableAndLive()
     {
         final long seedStart = Long.getLong(SEED_START_PROP_NAME, 1);
-        final long seeds = Long.getLong(SEEDS_PROP_NAME, 240);
+        final long seeds = Long.getLong(SEEDS_PROP_NAME, DEFAULT_SEEDS);
         final List<RegisterSimulation.Result> failures = new ArrayList<>();
         long operations = 0;
         long completed = 0;

@@ -1,12 +1,13 @@
 package dev.grid.consensus.sim;
 
-import dev.grid.consensus.SplitMixRandom;
 import dev.grid.core.StateMachine;
 import dev.grid.sbe.Status;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.List;
 import java.util.Map;
+import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
 
 /**
  * A simulated client of the register service. It opens a session, then runs one operation at a time: write,
@@ -19,11 +20,13 @@ public final class RegisterClient implements SimClient
 {
     private static final int SERVICE_ID = RegisterSimulation.REGISTER_SERVICE_ID;
 
+    private static final int TRACE_CLIENT = Integer.getInteger("grid.sim.traceClient", -1);
+
     private final int clientId;
     private final List<LinearizabilityChecker.Operation> history;
     private final UnsafeBuffer commandBuffer = new UnsafeBuffer(new byte[RegisterCommands.COMMAND_LENGTH]);
     private SimulatedCluster cluster;
-    private SplitMixRandom random;
+    private RandomGenerator random;
     private int registers;
     private long sessionId;
     private long nextSequence = 1;
@@ -61,7 +64,7 @@ public final class RegisterClient implements SimClient
     public void start(final SimulatedCluster cluster)
     {
         this.cluster = cluster;
-        this.random = new SplitMixRandom(cluster.seed() * 31 + clientId);
+        this.random = RandomGeneratorFactory.of("L64X128MixRandom").create(cluster.seed() * 31 + clientId);
         this.registers = cluster.config().registers;
         this.target = random.nextInt(cluster.nodeCount());
         armTimer(random.nextLong(cluster.config().clientThinkTimeNs) + 1);
@@ -150,6 +153,7 @@ public final class RegisterClient implements SimClient
 
     private void sendCurrent()
     {
+        trace("send to node " + (target + 1) + " seq=" + currentSequence + " " + current);
         if (readIndexRead)
         {
             currentReadCorrelationId = ((long)clientId << 32) | ++correlationCounter;
@@ -196,6 +200,7 @@ public final class RegisterClient implements SimClient
         final long sessionId, final long requestSequence, final long logIndex, final Status status,
         final byte[] response)
     {
+        trace("response session=" + sessionId + " seq=" + requestSequence + " index=" + logIndex + " " + status);
         if (sessionId != this.sessionId || null == current || readIndexRead || requestSequence != currentSequence)
         {
             return;
@@ -218,6 +223,7 @@ public final class RegisterClient implements SimClient
 
     public void onRefused(final long correlationOrSequence, final Status status, final int leaderHint)
     {
+        trace("refused " + correlationOrSequence + " " + status + " hint=" + leaderHint);
         if (-1 != openCorrelationId && correlationOrSequence == openCorrelationId ||
             null != current && (readIndexRead ? correlationOrSequence == currentReadCorrelationId :
             correlationOrSequence == currentSequence))
@@ -276,6 +282,14 @@ public final class RegisterClient implements SimClient
         lastCompletedNs = cluster.nowNs();
         sessionId = 0;
         armTimer(random.nextLong(cluster.config().clientThinkTimeNs) + 1);
+    }
+
+    private void trace(final String event)
+    {
+        if (TRACE_CLIENT == clientId)
+        {
+            System.out.println("  " + cluster.nowNs() / 1_000_000 + "ms client " + clientId + " " + event);
+        }
     }
 
     public String toString()

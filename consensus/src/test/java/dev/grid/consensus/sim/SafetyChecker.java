@@ -99,11 +99,13 @@ public final class SafetyChecker
     {
         entriesApplied++;
         final long index = entry.index();
+
         maxAppliedIndex = Math.max(maxAppliedIndex, index);
         final long[] seen = appliedEntries.get(index);
         if (null == seen)
         {
-            appliedEntries.put(index, new long[]{ entry.term(), entry.checksum(), node });
+            final RaftNode raft = cluster.raft(node);
+            appliedEntries.put(index, new long[]{ entry.term(), entry.checksum(), node, raft.term() });
         }
         else if (seen[0] != entry.term() || seen[1] != entry.checksum())
         {
@@ -175,28 +177,36 @@ public final class SafetyChecker
         checkLeaderCompleteness(raft);
     }
 
+    /**
+     * A new leader of term T must hold every entry committed in an earlier term. The term an entry was committed in
+     * is estimated by the term of the first node to apply it, which is never below the real one (a node learns of a
+     * commit from the leader of its term or later), so the check never accuses a leader of an old term (one that was
+     * paused while winning, say) of missing entries committed after its term.
+     */
     private void checkLeaderCompleteness(final RaftNode leader)
     {
         final RaftLog log = leader.log();
-        if (log.lastIndex() < maxAppliedIndex)
-        {
-            violation("leader completeness: leader " + leader.nodeId() + " of term " + leader.term() +
-                " has log up to " + log.lastIndex() + " but index " + maxAppliedIndex + " was applied");
-            return;
-        }
         for (long index = log.firstIndex(); index <= maxAppliedIndex; index++)
         {
             final long[] applied = appliedEntries.get(index);
-            if (null != applied)
+            if (null == applied || applied[3] >= leader.term())
             {
-                final LogEntryView entry = log.entry(index);
-                if (entry.term() != applied[0] || entry.checksum() != applied[1])
-                {
-                    violation("leader completeness: leader " + leader.nodeId() + " of term " + leader.term() +
-                        " has term " + entry.term() + " at applied index " + index + " (applied term " +
-                        applied[0] + ")");
-                    return;
-                }
+                continue;
+            }
+            if (index > log.lastIndex())
+            {
+                violation("leader completeness: leader " + leader.nodeId() + " of term " + leader.term() +
+                    " has log up to " + log.lastIndex() + " but index " + index + " was committed in term " +
+                    applied[3] + " or earlier");
+                return;
+            }
+            final LogEntryView entry = log.entry(index);
+            if (entry.term() != applied[0] || entry.checksum() != applied[1])
+            {
+                violation("leader completeness: leader " + leader.nodeId() + " of term " + leader.term() +
+                    " has term " + entry.term() + " at applied index " + index + " (applied term " +
+                    applied[0] + ")");
+                return;
             }
         }
     }

@@ -15,7 +15,7 @@ public final class SimConfig
     public int clients = 4;
     public int registers = 4;
     public long faultPhaseNs = TimeUnit.SECONDS.toNanos(12);
-    public long livenessWindowNs = TimeUnit.SECONDS.toNanos(12);
+    public long livenessWindowNs = TimeUnit.SECONDS.toNanos(8);
     public long tickIntervalNs = TimeUnit.MILLISECONDS.toNanos(10);
     public long electionTimeoutMinNs = TimeUnit.MILLISECONDS.toNanos(300);
     public long electionTimeoutMaxNs = TimeUnit.MILLISECONDS.toNanos(600);
@@ -37,12 +37,12 @@ public final class SimConfig
     public double maxLossProbability = 0.08;
     public double maxDuplicateProbability = 0.05;
     /** Mean time between faults (partition, crash, pause, skew, leadership transfer). */
-    public long meanFaultIntervalNs = TimeUnit.MILLISECONDS.toNanos(700);
+    public long meanFaultIntervalNs = TimeUnit.MILLISECONDS.toNanos(400);
     public long maxClockOffsetNs = TimeUnit.SECONDS.toNanos(5);
     public long clientAttemptTimeoutNs = TimeUnit.MILLISECONDS.toNanos(800);
     public long clientThinkTimeNs = TimeUnit.MILLISECONDS.toNanos(30);
     /** After the faults heal, every client must finish its operation and a leader must lead within this. */
-    public long livenessBoundNs = TimeUnit.SECONDS.toNanos(10);
+    public long livenessBoundNs = TimeUnit.SECONDS.toNanos(7);
     public long linearizabilityMaxSteps = 2_000_000;
     /** Applied to every node's context after the harness configured it: planted bugs, other timers. */
     public Consumer<RaftNode.Context> customizer = ctx -> {};

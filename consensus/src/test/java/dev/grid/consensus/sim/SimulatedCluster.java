@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
 
 /**
  * A whole Raft cluster in one thread: nodes with in-memory logs (SyncPolicy BATCH, crash loses what was not synced)
@@ -38,9 +40,11 @@ public final class SimulatedCluster
         Map<Integer, StateMachine> create(int nodeId);
     }
 
+    private static final boolean DEBUG = Boolean.getBoolean("grid.sim.debug");
+
     private final SimConfig config;
     private final long seed;
-    private final SplitMixRandom random;
+    private final RandomGenerator random;
     private final ServiceFactory serviceFactory;
     private final SafetyChecker checker;
     private final PriorityQueue<Event> events = new PriorityQueue<>();
@@ -50,7 +54,7 @@ public final class SimulatedCluster
     private final List<SimClient> clients = new ArrayList<>();
     private final Map<Long, SimClient> clientBySession = new HashMap<>();
     private final List<String> faultLog = new ArrayList<>();
-    private final double lossProbability;
+    private double lossProbability;
     private final double duplicateProbability;
     private long nowNs;
     private long eventSequence;
@@ -65,7 +69,7 @@ public final class SimulatedCluster
     {
         this.config = config;
         this.seed = seed;
-        this.random = new SplitMixRandom(seed * 0x9E3779B97F4A7C15L + 17);
+        this.random = RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
         this.serviceFactory = serviceFactory;
         this.checker = checker;
         this.nodes = new SimNode[config.nodes];
@@ -105,7 +109,11 @@ public final class SimulatedCluster
         return config;
     }
 
-    public SplitMixRandom random()
+    /**
+     * @return the run's random source: an L64X128MixRandom, whose outputs stay independent however the draws of the
+     * network, the faults and the clients interleave (SplitMix64 streams read at a fixed stride correlate).
+     */
+    public RandomGenerator random()
     {
         return random;
     }
@@ -212,6 +220,17 @@ public final class SimulatedCluster
             if (event.nodeIndex >= 0)
             {
                 checker.afterNodeEvent(event.nodeIndex);
+                crashIfTermChanged(nodes[event.nodeIndex]);
+                if (DEBUG)
+                {
+                    final SimNode node = nodes[event.nodeIndex];
+                    final String state = node.crashed ? "crashed" : node.raft.toString();
+                    if (!state.equals(node.lastTrace))
+                    {
+                        node.lastTrace = state;
+                        System.out.println("  " + nowNs / 1_000_000 + "ms " + state);
+                    }
+                }
             }
             if (nowNs >= nextLogCheck)
             {
@@ -248,6 +267,8 @@ public final class SimulatedCluster
         long incarnation;
         long pausedUntilNs;
         boolean flushScheduled;
+        long crashOnTermChangeFrom = -1;
+        String lastTrace = "";
         long localBaseNs;
         long simBaseNs;
         double rate = 1.0;
@@ -338,6 +359,21 @@ public final class SimulatedCluster
         }
     }
 
+    /**
+     * The "crash during an election" fault: the node dies right after its term changes (it stood for election or
+     * voted), and comes back at once.
+     */
+    private void crashIfTermChanged(final SimNode node)
+    {
+        if (node.crashOnTermChangeFrom >= 0 && !node.crashed && node.raft.term() > node.crashOnTermChangeFrom)
+        {
+            node.crashOnTermChangeFrom = -1;
+            crash(node);
+            note("crash and restart " + node.id + " on entering term " + node.raft.term());
+            schedule(nowNs + 1, -1, () -> restart(node));
+        }
+    }
+
     private void crash(final SimNode node)
     {
         if (node.crashed)
@@ -412,6 +448,10 @@ public final class SimulatedCluster
     {
         if (clientLinkLost())
         {
+            if (DEBUG)
+            {
+                System.out.println("  " + nowNs / 1_000_000 + "ms lost request from client " + client.clientId());
+            }
             return;
         }
         schedule(nowNs + delay(), nodeIndex, () ->
@@ -430,9 +470,20 @@ public final class SimulatedCluster
     {
         if (clientLinkLost())
         {
+            if (DEBUG)
+            {
+                System.out.println("  " + nowNs / 1_000_000 + "ms lost answer to client " + client.clientId() +
+                    " p=" + lossProbability);
+            }
             return;
         }
-        schedule(nowNs + delay(), -1, action);
+        final long at = nowNs + delay();
+        if (DEBUG)
+        {
+            System.out.println("  " + nowNs / 1_000_000 + "ms answer to client " + client.clientId() + " at " +
+                at / 1_000_000);
+        }
+        schedule(at, -1, action);
     }
 
     @FunctionalInterface
@@ -538,6 +589,11 @@ public final class SimulatedCluster
             final int length)
         {
             final SimClient client = clientBySession.get(sessionId);
+            if (DEBUG)
+            {
+                System.out.println("  " + nowNs / 1_000_000 + "ms node " + node.id + " answers session " + sessionId +
+                    " seq " + requestSequence + " index " + logIndex + " " + status + " to " + client);
+            }
             if (null != client)
             {
                 final byte[] bytes = new byte[length];
@@ -593,7 +649,7 @@ public final class SimulatedCluster
             {
                 break;
             }
-            final int kind = random.nextInt(9);
+            final int kind = random.nextInt(10);
             final long when = at;
             schedule(when, -1, () -> injectFault(kind));
         }
@@ -703,6 +759,16 @@ public final class SimulatedCluster
                 }
                 break;
             }
+            case 9:
+            {
+                final SimNode node = nodes[random.nextInt(n)];
+                if (!node.crashed)
+                {
+                    node.crashOnTermChangeFrom = node.raft.term();
+                    note("crash " + node.id + " when its term next changes");
+                }
+                break;
+            }
             default:
             {
                 final SimNode node = nodes[random.nextInt(n)];
@@ -733,6 +799,7 @@ public final class SimulatedCluster
     private void healAll()
     {
         healed = true;
+        lossProbability = 0;
         for (final boolean[] row : blocked)
         {
             java.util.Arrays.fill(row, false);
