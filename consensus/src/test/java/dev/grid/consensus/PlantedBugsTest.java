@@ -45,8 +45,8 @@ class PlantedBugsTest
     @EnumSource(PlantedBug.class)
     void simulationFindsThePlantedBug(final PlantedBug bug)
     {
-        final long seedStart = Long.getLong(RaftSimulationTest.SEED_START_PROP_NAME, 1);
-        final long budget = Long.getLong(RaftSimulationTest.SEEDS_PROP_NAME, RaftSimulationTest.DEFAULT_SEEDS);
+        final long seedStart = 1;
+        final long budget = RaftSimulationTest.DEFAULT_SEEDS;
         RegisterSimulation.Result found = null;
         long seed = seedStart;
         for (; seed < seedStart + budget && null == found; seed++)
