@@ -123,6 +123,7 @@ public final class RaftNode
     private long checkQuorumDeadlineNs;
     private long lastLeaderContactNs = Long.MIN_VALUE / 2;
     private int transferTarget = NONE;
+    private boolean timeoutNowSent;
     private long transferDeadlineNs;
 
     private final boolean[] voteResponded;
@@ -505,6 +506,7 @@ public final class RaftNode
             return Status.MALFORMED;
         }
         transferTarget = targetId;
+        timeoutNowSent = false;
         transferDeadlineNs = nowNs + ctx.electionTimeoutMinNs();
         if (matchIndex[p] == log.lastIndex())
         {
@@ -912,9 +914,12 @@ public final class RaftNode
 
     private void sendTimeoutNow(final int p)
     {
-        timeoutNowEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder).term(term).leaderId(nodeId);
-        send(p, MessageHeaderEncoder.ENCODED_LENGTH + timeoutNowEncoder.encodedLength());
-        transferTarget = NONE;
+        if (!timeoutNowSent)
+        {
+            timeoutNowSent = true;
+            timeoutNowEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder).term(term).leaderId(nodeId);
+            send(p, MessageHeaderEncoder.ENCODED_LENGTH + timeoutNowEncoder.encodedLength());
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -1150,7 +1155,12 @@ public final class RaftNode
         ackedReadRound[p] = Math.max(ackedReadRound[p], Math.min(round, readRound));
         if (success)
         {
-            lastAckNs[p] = nowNs;
+            // Only progress counts as an acknowledgement: a follower that answers heartbeats but lost an append
+            // in flight must be probed again (see sendHeartbeats).
+            if (responseMatch > matchIndex[p] || 0 == inflightCount[p])
+            {
+                lastAckNs[p] = nowNs;
+            }
             if (responseMatch > matchIndex[p])
             {
                 matchIndex[p] = responseMatch;
