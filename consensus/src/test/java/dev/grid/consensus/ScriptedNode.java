@@ -41,6 +41,7 @@ final class ScriptedNode
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final LogEntryWriter entryWriter = new LogEntryWriter();
     long nowNs;
+    private long entryTimestamp;
 
     /** A message the node sent. */
     static final class Sent
@@ -177,7 +178,7 @@ final class ScriptedNode
         final UnsafeBuffer empty = new UnsafeBuffer(new byte[0]);
         for (int i = 0; i < entryTerms.length; i++)
         {
-            position += entryWriter.write(buffer, position, entryTerms[i], prevLogIndex + 1 + i, 1_000 + i,
+            position += entryWriter.write(buffer, position, entryTerms[i], prevLogIndex + 1 + i, ++entryTimestamp,
                 EntryType.NOOP, 0, 0, 0, empty, 0, 0);
         }
         buffer.putInt(lengthOffset, position - lengthOffset - 4, java.nio.ByteOrder.LITTLE_ENDIAN);
