@@ -247,7 +247,7 @@ public final class RaftNode
         {
             throw new IllegalStateException("log starts at " + log.firstIndex() + " but there is no snapshot");
         }
-        log.sync();
+        // What a log holds when it is opened is what survived: durable as far as this node can tell.
         syncedIndex = log.lastIndex();
         highestTimestamp = lastAppliedTimestamp;
         if (log.lastIndex() >= log.firstIndex())

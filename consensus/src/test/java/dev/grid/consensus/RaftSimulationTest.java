@@ -19,7 +19,7 @@ class RaftSimulationTest
 {
     static final String SEED_START_PROP_NAME = "grid.sim.seedStart";
     static final String SEEDS_PROP_NAME = "grid.sim.seeds";
-    static final long DEFAULT_SEEDS = 2000;
+    static final long DEFAULT_SEEDS = 4000;
 
     @Test
     void everySeedKeepsRaftSafeLinearizableAndLive()

@@ -7,6 +7,7 @@ import dev.grid.consensus.RaftRole;
 import dev.grid.consensus.SplitMixRandom;
 import dev.grid.core.StateMachine;
 import dev.grid.log.InMemoryRaftLog;
+import dev.grid.log.RaftLog;
 import dev.grid.log.SyncPolicy;
 import dev.grid.sbe.Status;
 import org.agrona.DirectBuffer;
@@ -17,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * A cluster stepped by hand in one thread, with nothing in between the nodes but preallocated ring buffers: every
@@ -31,7 +33,8 @@ public final class LoopbackCluster
     private final int size;
     private final int[] memberIds;
     private final RaftNode[] nodes;
-    private final InMemoryRaftLog[] logs;
+    private final RaftLog[] logs;
+    private final IntFunction<RaftLog> logFactory;
     private final InMemorySnapshotStore[] snapshots;
     private final Map<Integer, StateMachine>[] services;
     private final ExpandableRingBuffer[] inboxes;
@@ -45,16 +48,30 @@ public final class LoopbackCluster
     private long nowNs;
     private long delivered;
 
-    @SuppressWarnings("unchecked")
     public LoopbackCluster(
         final int size, final SimulatedCluster.ServiceFactory serviceFactory, final Consumer<RaftNode.Context> customizer)
     {
+        this(size, index -> new InMemoryRaftLog(SyncPolicy.BATCH), serviceFactory, customizer);
+    }
+
+    /**
+     * @param logFactory makes (or reopens) node i's log: an {@link InMemoryRaftLog} crashes in place, any other log
+     *                   is closed on a crash and made again by the factory on restart.
+     */
+    @SuppressWarnings("unchecked")
+    public LoopbackCluster(
+        final int size,
+        final IntFunction<RaftLog> logFactory,
+        final SimulatedCluster.ServiceFactory serviceFactory,
+        final Consumer<RaftNode.Context> customizer)
+    {
         this.size = size;
+        this.logFactory = logFactory;
         this.serviceFactory = serviceFactory;
         this.customizer = customizer;
         memberIds = new int[size];
         nodes = new RaftNode[size];
-        logs = new InMemoryRaftLog[size];
+        logs = new RaftLog[size];
         snapshots = new InMemorySnapshotStore[size];
         services = new Map[size];
         inboxes = new ExpandableRingBuffer[size];
@@ -70,7 +87,7 @@ public final class LoopbackCluster
         for (int i = 0; i < size; i++)
         {
             final int index = i;
-            logs[i] = new InMemoryRaftLog(SyncPolicy.BATCH);
+            logs[i] = logFactory.apply(i);
             snapshots[i] = new InMemorySnapshotStore();
             inboxes[i] = new ExpandableRingBuffer(RING_CAPACITY, ExpandableRingBuffer.MAX_CAPACITY, true);
             egress[i] = new Recorder();
@@ -138,7 +155,7 @@ public final class LoopbackCluster
         return nodes[index];
     }
 
-    public InMemoryRaftLog log(final int index)
+    public RaftLog log(final int index)
     {
         return logs[index];
     }
@@ -208,12 +225,20 @@ public final class LoopbackCluster
     }
 
     /**
-     * The node's machine fails: its log loses what was not synced, its messages in flight are lost.
+     * The node fails: an in-memory log loses what was not synced (a machine failure), another log is closed (a
+     * process failure); its messages in flight are lost.
      */
     public void crash(final int index)
     {
         down[index] = true;
-        logs[index].crash();
+        if (logs[index] instanceof InMemoryRaftLog)
+        {
+            ((InMemoryRaftLog)logs[index]).crash();
+        }
+        else
+        {
+            logs[index].close();
+        }
         inboxes[index].reset(RING_CAPACITY);
     }
 
@@ -222,8 +247,26 @@ public final class LoopbackCluster
      */
     public void restart(final int index)
     {
+        if (!(logs[index] instanceof InMemoryRaftLog))
+        {
+            logs[index] = logFactory.apply(index);
+        }
         start(index);
         nodes[index].tick(nowNs + clockOffsetNs[index]);
+    }
+
+    /**
+     * Closes every node's log (files, for a file-backed log).
+     */
+    public void closeLogs()
+    {
+        for (int i = 0; i < size; i++)
+        {
+            if (!down[i])
+            {
+                logs[i].close();
+            }
+        }
     }
 
     public boolean isDown(final int index)
