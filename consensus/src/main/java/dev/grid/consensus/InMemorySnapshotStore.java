@@ -7,6 +7,7 @@ import dev.grid.sbe.Status;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.checksum.Crc32c;
 
 /**
  * A {@link SnapshotStore} in memory, for simulations and tests: it survives a simulated crash because the simulation
@@ -48,6 +49,11 @@ public final class InMemorySnapshotStore implements SnapshotStore
         return hasSnapshot ? current.length : 0;
     }
 
+    public int checksum()
+    {
+        return hasSnapshot ? current.checksum : 0;
+    }
+
     public SnapshotWriter beginSnapshot(final long index, final long term, final long timestamp)
     {
         next.start(index, term, timestamp, 0);
@@ -57,6 +63,7 @@ public final class InMemorySnapshotStore implements SnapshotStore
 
     public void commitSnapshot()
     {
+        next.checksum = next.computeChecksum();
         final Slot previous = current;
         current = next;
         next = previous;
@@ -83,10 +90,17 @@ public final class InMemorySnapshotStore implements SnapshotStore
         return length;
     }
 
-    public void beginInstall(final long index, final long term, final long timestamp, final long totalLength)
+    public void beginInstall(
+        final long index, final long term, final long timestamp, final long totalLength, final int checksum)
     {
         install.start(index, term, timestamp, totalLength);
+        install.checksum = checksum;
         installing = true;
+    }
+
+    public int installChecksum()
+    {
+        return install.checksum;
     }
 
     public long installIndex()
@@ -118,17 +132,22 @@ public final class InMemorySnapshotStore implements SnapshotStore
         install.append(source, offset, length);
     }
 
-    public void commitInstall()
+    public boolean commitInstall()
     {
         if (!installing || install.length != install.totalLength)
         {
             throw new IllegalStateException("install incomplete: " + install.length + " of " + install.totalLength);
         }
+        installing = false;
+        if (install.computeChecksum() != install.checksum)
+        {
+            return false;
+        }
         final Slot previous = current;
         current = install;
         install = previous;
-        installing = false;
         hasSnapshot = true;
+        return true;
     }
 
     public void abortInstall()
@@ -144,6 +163,7 @@ public final class InMemorySnapshotStore implements SnapshotStore
         long timestamp;
         long totalLength;
         int length;
+        int checksum;
 
         void start(final long index, final long term, final long timestamp, final long totalLength)
         {
@@ -158,6 +178,11 @@ public final class InMemorySnapshotStore implements SnapshotStore
         {
             bytes.putBytes(this.length, source, offset, length);
             this.length += length;
+        }
+
+        int computeChecksum()
+        {
+            return Crc32c.INSTANCE.compute(bytes.addressOffset(), 0, length);
         }
     }
 

@@ -1471,6 +1471,7 @@ public final class RaftNode
             .chunkOffset(snapshotSendOffset[p])
             .totalLength(snapshots.length())
             .readRound(readRound)
+            .snapshotChecksum(snapshots.checksum() & 0xFFFF_FFFFL)
             .putChunk(EMPTY, 0, 0);
         final int chunkStart = installEncoder.limit();
         final int length = snapshots.readChunk(snapshotSendOffset[p], sendBuffer, chunkStart, ctx.snapshotChunkBytes());
@@ -1539,6 +1540,7 @@ public final class RaftNode
         final long chunkOffset = m.chunkOffset();
         final long totalLength = m.totalLength();
         final long round = m.readRound();
+        final int snapshotChecksum = (int)m.snapshotChecksum();
         m.wrapChunk(receivedData);
         final int p = peerPosition(leader);
         final int chunkLength = receivedData.capacity();
@@ -1561,14 +1563,14 @@ public final class RaftNode
             return;
         }
         if (snapshots.installIndex() != index || snapshots.installTerm() != snapshotTerm ||
-            snapshots.installTotalLength() != totalLength)
+            snapshots.installTotalLength() != totalLength || snapshots.installChecksum() != snapshotChecksum)
         {
             if (0 != chunkOffset)
             {
                 sendInstallResponse(p, index, 0, false, round);
                 return;
             }
-            snapshots.beginInstall(index, snapshotTerm, timestamp, totalLength);
+            snapshots.beginInstall(index, snapshotTerm, timestamp, totalLength, snapshotChecksum);
         }
         if (chunkOffset != snapshots.installedLength())
         {
@@ -1581,7 +1583,12 @@ public final class RaftNode
             sendInstallResponse(p, index, snapshots.installedLength(), false, round);
             return;
         }
-        snapshots.commitInstall();
+        if (!snapshots.commitInstall())
+        {
+            malformedMessages++;
+            sendInstallResponse(p, index, 0, false, round);
+            return;
+        }
         restoreState(snapshots.reader());
         if (index <= log.lastIndex() && index >= log.firstIndex() - 1 && log.termAt(index) == snapshotTerm)
         {

@@ -38,6 +38,11 @@ public interface SnapshotStore
     long length();
 
     /**
+     * @return the CRC-32C of the current snapshot's bytes, sent with it so a follower can check what it received.
+     */
+    int checksum();
+
+    /**
      * Starts the node's own next snapshot; the current one stays readable until {@link #commitSnapshot()}.
      *
      * @return the writer for it.
@@ -63,8 +68,10 @@ public interface SnapshotStore
 
     /**
      * Starts receiving a snapshot from the leader, discarding any partial one.
+     *
+     * @param checksum the CRC-32C the whole snapshot must have.
      */
-    void beginInstall(long index, long term, long timestamp, long totalLength);
+    void beginInstall(long index, long term, long timestamp, long totalLength, int checksum);
 
     /**
      * @return the index of the snapshot being received, -1 if none.
@@ -87,14 +94,22 @@ public interface SnapshotStore
     long installTotalLength();
 
     /**
+     * @return the CRC-32C it must have.
+     */
+    int installChecksum();
+
+    /**
      * Appends a chunk to the snapshot being received.
      */
     void writeInstallChunk(DirectBuffer source, int offset, int length);
 
     /**
-     * Makes the received snapshot the current one, durably.
+     * Makes the received snapshot the current one, durably, if its bytes have the checksum the leader sent; if not,
+     * drops it and keeps the current one.
+     *
+     * @return true if installed.
      */
-    void commitInstall();
+    boolean commitInstall();
 
     /**
      * Drops a partly received snapshot.
