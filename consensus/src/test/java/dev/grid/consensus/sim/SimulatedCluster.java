@@ -110,8 +110,8 @@ public final class SimulatedCluster
     }
 
     /**
-     * @return the run's random source: an L64X128MixRandom, whose outputs stay independent however the draws of the
-     * network, the faults and the clients interleave (SplitMix64 streams read at a fixed stride correlate).
+     * @return the run's random source (an L64X128MixRandom seeded with the run's seed): every choice of the network,
+     * the faults and the per-node election seeds comes from it, in event order, so a seed replays exactly.
      */
     public RandomGenerator random()
     {
