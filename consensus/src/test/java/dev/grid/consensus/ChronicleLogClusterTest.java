@@ -18,9 +18,9 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The same node on the production log: a 3-node cluster whose logs are {@link ChronicleRaftLog}s on disk (BATCH
- * sync) replicates, snapshots and compacts, restarts a node from its files, and brings a follower behind the
- * compaction point up to date with InstallSnapshot and {@code RaftLog.reset}.
+ * The same node on disk: a 3-node cluster whose logs are {@link ChronicleRaftLog}s (BATCH sync) and whose snapshots
+ * are {@link FileSnapshotStore}s replicates, snapshots and compacts, restarts a node from its files, and brings a
+ * follower behind the compaction point up to date with InstallSnapshot and {@code RaftLog.reset}.
  */
 class ChronicleLogClusterTest
 {
@@ -39,6 +39,7 @@ class ChronicleLogClusterTest
                 .segmentLength(4 * 1024 * 1024)
                 .blockSize(4 * 1024 * 1024)
                 .maxEntryLength(64 * 1024)),
+            index -> new FileSnapshotStore(directory.resolve("node-" + index).resolve("snapshots")),
             nodeId -> Map.<Integer, StateMachine>of(RegisterSimulation.REGISTER_SERVICE_ID,
             new RegisterStateMachine(4)),
             ctx -> ctx.electionTimeoutMinNs(300 * MS).electionTimeoutMaxNs(600 * MS).heartbeatIntervalNs(50 * MS)

@@ -1,9 +1,11 @@
 package dev.grid.consensus.sim;
 
 import dev.grid.consensus.ClientEgress;
+import dev.grid.consensus.FileSnapshotStore;
 import dev.grid.consensus.InMemorySnapshotStore;
 import dev.grid.consensus.RaftNode;
 import dev.grid.consensus.RaftRole;
+import dev.grid.consensus.SnapshotStore;
 import dev.grid.consensus.SplitMixRandom;
 import dev.grid.core.StateMachine;
 import dev.grid.log.InMemoryRaftLog;
@@ -35,7 +37,8 @@ public final class LoopbackCluster
     private final RaftNode[] nodes;
     private final RaftLog[] logs;
     private final IntFunction<RaftLog> logFactory;
-    private final InMemorySnapshotStore[] snapshots;
+    private final SnapshotStore[] snapshots;
+    private final IntFunction<SnapshotStore> snapshotFactory;
     private final Map<Integer, StateMachine>[] services;
     private final ExpandableRingBuffer[] inboxes;
     private final ExpandableRingBuffer.MessageConsumer[] consumers;
@@ -51,28 +54,33 @@ public final class LoopbackCluster
     public LoopbackCluster(
         final int size, final SimulatedCluster.ServiceFactory serviceFactory, final Consumer<RaftNode.Context> customizer)
     {
-        this(size, index -> new InMemoryRaftLog(SyncPolicy.BATCH), serviceFactory, customizer);
+        this(size, index -> new InMemoryRaftLog(SyncPolicy.BATCH), index -> new InMemorySnapshotStore(), serviceFactory,
+            customizer);
     }
 
     /**
-     * @param logFactory makes (or reopens) node i's log: an {@link InMemoryRaftLog} crashes in place, any other log
-     *                   is closed on a crash and made again by the factory on restart.
+     * @param logFactory      makes (or reopens) node i's log: an {@link InMemoryRaftLog} crashes in place, any other
+     *                        log is closed on a crash and made again by the factory on restart.
+     * @param snapshotFactory makes (or reopens) node i's snapshot store: an {@link InMemorySnapshotStore} survives a
+     *                        crash as it is, a {@link FileSnapshotStore} is closed and opened again.
      */
     @SuppressWarnings("unchecked")
     public LoopbackCluster(
         final int size,
         final IntFunction<RaftLog> logFactory,
+        final IntFunction<SnapshotStore> snapshotFactory,
         final SimulatedCluster.ServiceFactory serviceFactory,
         final Consumer<RaftNode.Context> customizer)
     {
         this.size = size;
         this.logFactory = logFactory;
+        this.snapshotFactory = snapshotFactory;
         this.serviceFactory = serviceFactory;
         this.customizer = customizer;
         memberIds = new int[size];
         nodes = new RaftNode[size];
         logs = new RaftLog[size];
-        snapshots = new InMemorySnapshotStore[size];
+        snapshots = new SnapshotStore[size];
         services = new Map[size];
         inboxes = new ExpandableRingBuffer[size];
         consumers = new ExpandableRingBuffer.MessageConsumer[size];
@@ -88,7 +96,7 @@ public final class LoopbackCluster
         {
             final int index = i;
             logs[i] = logFactory.apply(i);
-            snapshots[i] = new InMemorySnapshotStore();
+            snapshots[i] = snapshotFactory.apply(i);
             inboxes[i] = new ExpandableRingBuffer(RING_CAPACITY, ExpandableRingBuffer.MAX_CAPACITY, true);
             egress[i] = new Recorder();
             consumers[i] = (buffer, offset, length, headOffset) ->
@@ -160,7 +168,7 @@ public final class LoopbackCluster
         return logs[index];
     }
 
-    public InMemorySnapshotStore snapshots(final int index)
+    public SnapshotStore snapshots(final int index)
     {
         return snapshots[index];
     }
@@ -239,6 +247,10 @@ public final class LoopbackCluster
         {
             logs[index].close();
         }
+        if (snapshots[index] instanceof FileSnapshotStore)
+        {
+            ((FileSnapshotStore)snapshots[index]).close();
+        }
         inboxes[index].reset(RING_CAPACITY);
     }
 
@@ -251,12 +263,16 @@ public final class LoopbackCluster
         {
             logs[index] = logFactory.apply(index);
         }
+        if (snapshots[index] instanceof FileSnapshotStore)
+        {
+            snapshots[index] = snapshotFactory.apply(index);
+        }
         start(index);
         nodes[index].tick(nowNs + clockOffsetNs[index]);
     }
 
     /**
-     * Closes every node's log (files, for a file-backed log).
+     * Closes every node's log and file snapshot store.
      */
     public void closeLogs()
     {
@@ -265,6 +281,10 @@ public final class LoopbackCluster
             if (!down[i])
             {
                 logs[i].close();
+                if (snapshots[i] instanceof FileSnapshotStore)
+                {
+                    ((FileSnapshotStore)snapshots[i]).close();
+                }
             }
         }
     }
