@@ -1,0 +1,435 @@
+package dev.grid.consensus;
+
+import dev.grid.core.GridException;
+import dev.grid.core.SnapshotReader;
+import dev.grid.core.SnapshotWriter;
+import dev.grid.sbe.Status;
+import org.agrona.DirectBuffer;
+import org.agrona.LangUtil;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * A {@link SnapshotStore} in a directory: the current snapshot is {@code snapshot.dat}, a header (magic, index, term,
+ * timestamp, length, CRC-32C) and the bytes. A new one, the node's own or one arriving from the leader, is written to
+ * a temporary file, forced to disk, and renamed over the current one atomically, so a crash leaves either the old
+ * snapshot or the new one, never a mix. On open the current file is verified against its checksum; one that fails is
+ * refused with an exception rather than restored.
+ */
+public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
+{
+    static final String CURRENT_FILE = "snapshot.dat";
+    static final String NEXT_FILE = "snapshot.next";
+    static final String INSTALL_FILE = "snapshot.install";
+    private static final long MAGIC = 0x534E_4150_4752_4944L;
+    private static final int HEADER_LENGTH = 48;
+
+    private final Path directory;
+    private final ByteBuffer io = ByteBuffer.allocateDirect(64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
+    private final UnsafeBuffer ioBuffer = new UnsafeBuffer(io);
+    private final CRC32C crc = new CRC32C();
+    private final Meta current = new Meta();
+    private final Meta next = new Meta();
+    private final Meta install = new Meta();
+    private final Writer writer = new Writer();
+    private final Reader reader = new Reader();
+    private FileChannel currentChannel;
+    private FileChannel nextChannel;
+    private FileChannel installChannel;
+    private boolean installing;
+
+    /**
+     * Opens the store in a directory, creating it if needed, and verifies the current snapshot if there is one.
+     *
+     * @throws IllegalStateException if the current snapshot does not match its checksum.
+     */
+    public FileSnapshotStore(final Path directory)
+    {
+        this.directory = directory;
+        try
+        {
+            Files.createDirectories(directory);
+            Files.deleteIfExists(directory.resolve(NEXT_FILE));
+            Files.deleteIfExists(directory.resolve(INSTALL_FILE));
+            final Path file = directory.resolve(CURRENT_FILE);
+            if (Files.exists(file))
+            {
+                currentChannel = FileChannel.open(file, StandardOpenOption.READ);
+                readHeader(currentChannel, current);
+                if (checksumOf(currentChannel, current.length) != current.checksum)
+                {
+                    throw new IllegalStateException("snapshot " + file + " does not match its checksum");
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot open snapshot store " + directory, ex);
+        }
+    }
+
+    public boolean hasSnapshot()
+    {
+        return null != currentChannel;
+    }
+
+    public long index()
+    {
+        return hasSnapshot() ? current.index : 0;
+    }
+
+    public long term()
+    {
+        return hasSnapshot() ? current.term : 0;
+    }
+
+    public long timestamp()
+    {
+        return hasSnapshot() ? current.timestamp : 0;
+    }
+
+    public long length()
+    {
+        return hasSnapshot() ? current.length : 0;
+    }
+
+    public int checksum()
+    {
+        return hasSnapshot() ? current.checksum : 0;
+    }
+
+    public SnapshotWriter beginSnapshot(final long index, final long term, final long timestamp)
+    {
+        closeQuietly(nextChannel);
+        nextChannel = createTemporary(NEXT_FILE);
+        next.set(index, term, timestamp, 0, 0);
+        crc.reset();
+        return writer;
+    }
+
+    public void commitSnapshot()
+    {
+        next.checksum = (int)crc.getValue();
+        promote(nextChannel, NEXT_FILE, next);
+        nextChannel = null;
+    }
+
+    public SnapshotReader reader()
+    {
+        if (!hasSnapshot())
+        {
+            throw new IllegalStateException("no snapshot");
+        }
+        reader.position = 0;
+        return reader;
+    }
+
+    public int readChunk(
+        final long position, final MutableDirectBuffer destination, final int destinationOffset, final int maxLength)
+    {
+        final int length = (int)Math.max(0, Math.min(Math.min(maxLength, io.capacity()), current.length - position));
+        readFully(currentChannel, HEADER_LENGTH + position, length);
+        destination.putBytes(destinationOffset, ioBuffer, 0, length);
+        return length;
+    }
+
+    public void beginInstall(
+        final long index, final long term, final long timestamp, final long totalLength, final int checksum)
+    {
+        closeQuietly(installChannel);
+        installChannel = createTemporary(INSTALL_FILE);
+        install.set(index, term, timestamp, totalLength, checksum);
+        install.written = 0;
+        installing = true;
+    }
+
+    public long installIndex()
+    {
+        return installing ? install.index : -1;
+    }
+
+    public long installTerm()
+    {
+        return install.term;
+    }
+
+    public long installedLength()
+    {
+        return installing ? install.written : 0;
+    }
+
+    public long installTotalLength()
+    {
+        return install.length;
+    }
+
+    public int installChecksum()
+    {
+        return install.checksum;
+    }
+
+    public void writeInstallChunk(final DirectBuffer source, final int offset, final int length)
+    {
+        if (!installing)
+        {
+            throw new IllegalStateException("no install in progress");
+        }
+        append(installChannel, HEADER_LENGTH + install.written, source, offset, length);
+        install.written += length;
+    }
+
+    public boolean commitInstall()
+    {
+        if (!installing || install.written != install.length)
+        {
+            throw new IllegalStateException("install incomplete: " + install.written + " of " + install.length);
+        }
+        installing = false;
+        if (checksumOf(installChannel, install.length) != install.checksum)
+        {
+            closeQuietly(installChannel);
+            installChannel = null;
+            return false;
+        }
+        promote(installChannel, INSTALL_FILE, install);
+        installChannel = null;
+        return true;
+    }
+
+    public void abortInstall()
+    {
+        installing = false;
+        closeQuietly(installChannel);
+        installChannel = null;
+    }
+
+    public void close()
+    {
+        closeQuietly(currentChannel);
+        closeQuietly(nextChannel);
+        closeQuietly(installChannel);
+        currentChannel = null;
+    }
+
+    private FileChannel createTemporary(final String name)
+    {
+        try
+        {
+            return FileChannel.open(directory.resolve(name), StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot create " + name + " in " + directory, ex);
+        }
+    }
+
+    /**
+     * Writes the header, forces the file, renames it over the current snapshot and forces the directory.
+     */
+    private void promote(final FileChannel channel, final String name, final Meta meta)
+    {
+        try
+        {
+            io.clear();
+            io.putLong(0, MAGIC).putLong(8, meta.index).putLong(16, meta.term).putLong(24, meta.timestamp)
+                .putLong(32, meta.length).putInt(40, meta.checksum).putInt(44, 0);
+            io.limit(HEADER_LENGTH);
+            while (io.hasRemaining())
+            {
+                channel.write(io, io.position());
+            }
+            channel.force(true);
+            Files.move(directory.resolve(name), directory.resolve(CURRENT_FILE), StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory();
+            closeQuietly(currentChannel);
+            currentChannel = channel;
+            current.set(meta.index, meta.term, meta.timestamp, meta.length, meta.checksum);
+        }
+        catch (final IOException ex)
+        {
+            LangUtil.rethrowUnchecked(ex);
+        }
+    }
+
+    private void forceDirectory()
+    {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
+        {
+            dir.force(true);
+        }
+        catch (final IOException ignore)
+        {
+            // Not every file system lets a directory be opened for reading; the rename itself is atomic.
+        }
+    }
+
+    private void append(
+        final FileChannel channel, final long position, final DirectBuffer source, final int offset, final int length)
+    {
+        int done = 0;
+        while (done < length)
+        {
+            final int chunk = Math.min(io.capacity(), length - done);
+            ioBuffer.putBytes(0, source, offset + done, chunk);
+            io.clear().limit(chunk);
+            try
+            {
+                while (io.hasRemaining())
+                {
+                    channel.write(io, position + done + io.position());
+                }
+            }
+            catch (final IOException ex)
+            {
+                LangUtil.rethrowUnchecked(ex);
+            }
+            done += chunk;
+        }
+    }
+
+    private void readFully(final FileChannel channel, final long position, final int length)
+    {
+        io.clear().limit(length);
+        try
+        {
+            while (io.hasRemaining())
+            {
+                if (channel.read(io, position + io.position()) < 0)
+                {
+                    throw new GridException(Status.MALFORMED, "snapshot file ends early at " + position);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            LangUtil.rethrowUnchecked(ex);
+        }
+    }
+
+    private void readHeader(final FileChannel channel, final Meta meta)
+    {
+        readFully(channel, 0, HEADER_LENGTH);
+        if (io.getLong(0) != MAGIC)
+        {
+            throw new IllegalStateException("not a snapshot file in " + directory);
+        }
+        meta.set(io.getLong(8), io.getLong(16), io.getLong(24), io.getLong(32), io.getInt(40));
+    }
+
+    private int checksumOf(final FileChannel channel, final long length)
+    {
+        crc.reset();
+        long position = 0;
+        while (position < length)
+        {
+            final int chunk = (int)Math.min(io.capacity(), length - position);
+            readFully(channel, HEADER_LENGTH + position, chunk);
+            io.flip();
+            crc.update(io);
+            position += chunk;
+        }
+        return (int)crc.getValue();
+    }
+
+    private static void closeQuietly(final FileChannel channel)
+    {
+        if (null != channel)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignore)
+            {
+                // Closing a file we only read or already forced loses nothing.
+            }
+        }
+    }
+
+    private static final class Meta
+    {
+        long index;
+        long term;
+        long timestamp;
+        long length;
+        int checksum;
+        long written;
+
+        void set(final long index, final long term, final long timestamp, final long length, final int checksum)
+        {
+            this.index = index;
+            this.term = term;
+            this.timestamp = timestamp;
+            this.length = length;
+            this.checksum = checksum;
+        }
+    }
+
+    private final class Writer implements SnapshotWriter
+    {
+        public void write(final DirectBuffer source, final int offset, final int length)
+        {
+            int done = 0;
+            while (done < length)
+            {
+                final int chunk = Math.min(io.capacity(), length - done);
+                ioBuffer.putBytes(0, source, offset + done, chunk);
+                io.clear().limit(chunk);
+                crc.update(io);
+                io.flip();
+                try
+                {
+                    while (io.hasRemaining())
+                    {
+                        nextChannel.write(io, HEADER_LENGTH + next.length + done + io.position());
+                    }
+                }
+                catch (final IOException ex)
+                {
+                    LangUtil.rethrowUnchecked(ex);
+                }
+                done += chunk;
+            }
+            next.length += length;
+        }
+    }
+
+    private final class Reader implements SnapshotReader
+    {
+        long position;
+
+        public void readFully(final MutableDirectBuffer destination, final int offset, final int length)
+        {
+            if (length < 0 || length > remaining())
+            {
+                throw new GridException(Status.MALFORMED,
+                    "snapshot ends early: wanted " + length + " bytes at " + position + ", " + remaining() + " left");
+            }
+            int done = 0;
+            while (done < length)
+            {
+                final int chunk = Math.min(io.capacity(), length - done);
+                FileSnapshotStore.this.readFully(currentChannel, HEADER_LENGTH + position + done, chunk);
+                destination.putBytes(offset + done, ioBuffer, 0, chunk);
+                done += chunk;
+            }
+            position += length;
+        }
+
+        public long remaining()
+        {
+            return current.length - position;
+        }
+    }
+}
