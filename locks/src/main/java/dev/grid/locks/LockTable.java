@@ -22,6 +22,7 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Hashing;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
@@ -128,8 +129,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         defaultAcquireLimit = context.defaultAcquireLimit();
         deferredResponses = context.deferredResponses();
 
-        names = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-            BitUtil.align(maxLocks * maxNameLength, BitUtil.CACHE_LINE_LENGTH), BitUtil.CACHE_LINE_LENGTH));
+        names = new UnsafeBuffer(ByteBuffer.allocateDirect(maxLocks * maxNameLength));
         nameLength = new int[maxLocks];
         nameHash = new int[maxLocks];
         holderSession = new long[maxLocks];
@@ -233,24 +233,31 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
 
     /**
      * Drops the session's queued requests (answering each OWNERSHIP_LOST) and releases every lock it holds, handing
-     * each to its first waiter with this entry's index as the new token. Costs a pass over the queued requests and
-     * the held locks, once per closed session.
+     * each to its first remaining waiter with this entry's index as the new token. Each lock is settled on its own,
+     * its queue in FIFO order, so the answers do not depend on where records sit. Costs a pass over the held locks
+     * and their queues, once per closed session.
      */
     public void onSessionClosed(final long index, final long timestamp, final long sessionId)
     {
-        // Downwards, so the record moved into a removed one's place has been looked at already.
-        for (int waiter = waiterCount - 1; waiter >= 0; waiter--)
-        {
-            if (waiterSession[waiter] == sessionId)
-            {
-                final int slot = waiterLock[waiter];
-                final long requestSequence = waiterSequence[waiter];
-                removeWaiter(waiter);
-                respondLater(sessionId, requestSequence, Status.OWNERSHIP_LOST, index, slot);
-            }
-        }
+        // Downwards, so a lock record moved into a freed slot has been settled already.
         for (int slot = lockCount - 1; slot >= 0; slot--)
         {
+            int waiter = waitHead[slot];
+            while (NONE != waiter)
+            {
+                int next = waiterNext[waiter];
+                if (waiterSession[waiter] == sessionId)
+                {
+                    final long requestSequence = waiterSequence[waiter];
+                    removeWaiter(waiter);
+                    if (next == waiterCount)
+                    {
+                        next = waiter;
+                    }
+                    respondLater(sessionId, requestSequence, Status.OWNERSHIP_LOST, index, slot);
+                }
+                waiter = next;
+            }
             if (holderSession[slot] == sessionId)
             {
                 releaseAndHandOff(slot, index);
@@ -374,6 +381,9 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         return waiterCount;
     }
 
+    /**
+     * Frees the off-heap name store; the table must not be used afterwards.
+     */
     public void close()
     {
         BufferUtil.free(names.byteBuffer());
