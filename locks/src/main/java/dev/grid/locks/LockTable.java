@@ -632,6 +632,14 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
                 return false;
             }
         }
+        if (i + Integer.BYTES <= length)
+        {
+            if (names.getInt(stored + i) != buffer.getInt(offset + i))
+            {
+                return false;
+            }
+            i += Integer.BYTES;
+        }
         for (; i < length; i++)
         {
             if (names.getByte(stored + i) != buffer.getByte(offset + i))
@@ -701,11 +709,17 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         {
             hash = Long.rotateLeft(hash ^ buffer.getLong(offset + i, ORDER), 29) * 0xC2B2AE3D27D4EB4FL;
         }
-        for (; i < length; i++)
+        long tail = 0;
+        if (i + Integer.BYTES <= length)
         {
-            hash = (hash ^ (buffer.getByte(offset + i) & 0xFF)) * 0x100000001B3L;
+            tail = buffer.getInt(offset + i, ORDER) & 0xFFFF_FFFFL;
+            i += Integer.BYTES;
         }
-        return Hashing.hash(hash);
+        for (int shift = 32; i < length; i++, shift += 8)
+        {
+            tail |= (buffer.getByte(offset + i) & 0xFFL) << (shift & 63);
+        }
+        return Hashing.hash(Long.rotateLeft(hash ^ tail, 29) * 0xC2B2AE3D27D4EB4FL);
     }
 
     // ----------------------------------------------------------------------------------------------------------------
