@@ -777,22 +777,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         final int slot = waiterLock[waiter];
         final int prev = waiterPrev[waiter];
         final int next = waiterNext[waiter];
-        if (NONE == prev)
-        {
-            waitHead[slot] = next;
-        }
-        else
-        {
-            waiterNext[prev] = next;
-        }
-        if (NONE == next)
-        {
-            waitTail[slot] = prev;
-        }
-        else
-        {
-            waiterPrev[next] = prev;
-        }
+        relink(slot, prev, next, next, prev);
         waitCount[slot]--;
         if (NONE != waiterHeapPosition[waiter])
         {
@@ -819,27 +804,36 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         waiterLock[to] = slot;
         waiterPrev[to] = prev;
         waiterNext[to] = next;
-        if (NONE == prev)
-        {
-            waitHead[slot] = to;
-        }
-        else
-        {
-            waiterNext[prev] = to;
-        }
-        if (NONE == next)
-        {
-            waitTail[slot] = to;
-        }
-        else
-        {
-            waiterPrev[next] = to;
-        }
+        relink(slot, prev, next, to, to);
         final int heapPosition = waiterHeapPosition[from];
         waiterHeapPosition[to] = heapPosition;
         if (NONE != heapPosition)
         {
             deadlineHeap[heapPosition] = to;
+        }
+    }
+
+    /**
+     * Points the queue neighbours {@code prev} and {@code next} (or the queue's ends where there is none) at new
+     * waiters: {@code prev}'s next becomes {@code afterPrev}, {@code next}'s previous becomes {@code beforeNext}.
+     */
+    private void relink(final int slot, final int prev, final int next, final int afterPrev, final int beforeNext)
+    {
+        if (NONE == prev)
+        {
+            waitHead[slot] = afterPrev;
+        }
+        else
+        {
+            waiterNext[prev] = afterPrev;
+        }
+        if (NONE == next)
+        {
+            waitTail[slot] = beforeNext;
+        }
+        else
+        {
+            waiterPrev[next] = beforeNext;
         }
     }
 
