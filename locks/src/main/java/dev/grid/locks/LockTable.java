@@ -174,8 +174,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
     {
         if (bounds.check(command, offset, length) < 0)
         {
-            return LockResponses.encode(responseEncoder, headerEncoder, response, responseOffset,
-                Status.MALFORMED, index, 0, 0, 0, 0, 0);
+            return answer(Status.MALFORMED, index, NONE, response, responseOffset);
         }
         headerDecoder.wrap(command, offset);
         final int blockOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH;
