@@ -503,6 +503,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
             removeLock(slot);
             return NONE;
         }
+        assert index > token[slot] : "a hand-off must raise the token: " + index + " after " + token[slot];
         final long sessionId = waiterSession[next];
         final long requestSequence = waiterSequence[next];
         holderSession[slot] = sessionId;
@@ -744,6 +745,8 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         final long deadline,
         final long ticket)
     {
+        assert waitCount[slot] < maxWaitersPerLock && waiterCount < maxWaiters : "waiter budget checked before";
+        assert holdCount[slot] > 0 : "only a held lock has waiters";
         final int waiter = waiterCount++;
         waiterSession[waiter] = sessionId;
         waiterOwner[waiter] = ownerId;
