@@ -30,7 +30,7 @@ class LockSimulationTest
         }
         final String line = "LOCK-SIMULATION seeds=" + seeds + " violations=" + violations.size();
         System.out.println(line);
-        System.out.println("LOCK-SIMULATION seedStart=" + seedStart + " " + total);
+        System.out.println("lock simulation: seedStart=" + seedStart + " " + total);
         violations.stream().limit(20).forEach(System.out::println);
 
         assertThat(violations).as(line).isEmpty();
@@ -51,7 +51,7 @@ class LockSimulationTest
         {
             violations.addAll(LockSimulation.run(seed, bug).violations());
         }
-        System.out.println("LOCK-SIMULATION planted=" + bug + " seeds=5 violations=" + violations.size());
+        System.out.println("lock simulation with planted bug " + bug + ": 5 seeds, " + violations.size() + " violations");
         final String expected = switch (bug)
         {
             case RELEASE_WITHOUT_HAND_OFF -> "waiter stuck";
