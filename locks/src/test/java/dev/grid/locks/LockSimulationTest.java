@@ -51,7 +51,8 @@ class LockSimulationTest
         {
             violations.addAll(LockSimulation.run(seed, bug).violations());
         }
-        System.out.println("lock simulation with planted bug " + bug + ": 5 seeds, " + violations.size() + " violations");
+        System.out.println(
+            "lock simulation with planted bug " + bug + ": 5 seeds, " + violations.size() + " violations");
         final String expected = switch (bug)
         {
             case RELEASE_WITHOUT_HAND_OFF -> "waiter stuck";
