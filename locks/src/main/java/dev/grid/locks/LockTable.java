@@ -422,7 +422,8 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
             {
                 return answer(Status.LIMIT_EXCEEDED, index, NONE, response, responseOffset);
             }
-            return answer(Status.OK, index, grantNew(length, hash, sessionId, ownerId, index), response, responseOffset);
+            final int granted = grantNew(length, hash, sessionId, ownerId, index);
+            return answer(Status.OK, index, granted, response, responseOffset);
         }
 
         if (holderSession[slot] == sessionId && holderOwner[slot] == ownerId)
