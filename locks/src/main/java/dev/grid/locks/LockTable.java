@@ -15,7 +15,6 @@ import dev.grid.sbe.LockResponseEncoder;
 import dev.grid.sbe.MessageHeaderDecoder;
 import dev.grid.sbe.MessageHeaderEncoder;
 import dev.grid.sbe.Status;
-import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -24,7 +23,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * The fenced-lock state machine: named, FIFO, reentrant locks owned by (client session, owner id) pairs, whose
@@ -77,9 +75,9 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
     private final int[] waitCount;
     private int lockCount;
 
-    // Open-addressing (linear probing) index from name to lock slot + 1; 0 is empty.
-    private final int[] nameIndex;
-    private final int nameIndexMask;
+    // Derived indexes, rebuilt on restore: lock slot by name, waiter slot by (lock, session, owner).
+    private final SlotIndex nameIndex;
+    private final SlotIndex waiterIndex;
 
     // Queued requests, dense in [0, waiterCount), linked per lock in FIFO order.
     private final long[] waiterSession;
@@ -140,8 +138,8 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         waitTail = new int[maxLocks];
         waitCount = new int[maxLocks];
 
-        nameIndex = new int[BitUtil.findNextPositivePowerOfTwo(maxLocks * 2)];
-        nameIndexMask = nameIndex.length - 1;
+        nameIndex = new SlotIndex(maxLocks);
+        waiterIndex = new SlotIndex(maxWaiters);
 
         waiterSession = new long[maxWaiters];
         waiterOwner = new long[maxWaiters];
@@ -564,17 +562,17 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         waitHead[slot] = NONE;
         waitTail[slot] = NONE;
         waitCount[slot] = 0;
-        indexInsert(slot);
+        nameIndex.insert(hash, slot);
         return slot;
     }
 
     private void removeLock(final int slot)
     {
-        indexRemove(slot);
+        nameIndex.remove(nameHash[slot], slot);
         final int last = --lockCount;
         if (slot != last)
         {
-            indexReplace(last, slot);
+            nameIndex.move(nameHash[last], last, slot);
             names.putBytes(nameOffset(slot), names, nameOffset(last), nameLength[last]);
             nameLength[slot] = nameLength[last];
             nameHash[slot] = nameHash[last];
@@ -604,16 +602,13 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
 
     private int find(final DirectBuffer buffer, final int offset, final int length, final int hash)
     {
-        int position = hash & nameIndexMask;
-        int entry;
-        while (0 != (entry = nameIndex[position]))
+        for (int position = nameIndex.first(hash); position >= 0; position = nameIndex.next(hash, position))
         {
-            final int slot = entry - 1;
-            if (nameHash[slot] == hash && nameEquals(slot, buffer, offset, length))
+            final int slot = nameIndex.slotAt(position);
+            if (nameEquals(slot, buffer, offset, length))
             {
                 return slot;
             }
-            position = (position + 1) & nameIndexMask;
         }
         return NONE;
     }
@@ -651,57 +646,6 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         return true;
     }
 
-    private void indexInsert(final int slot)
-    {
-        int position = nameHash[slot] & nameIndexMask;
-        while (0 != nameIndex[position])
-        {
-            position = (position + 1) & nameIndexMask;
-        }
-        nameIndex[position] = slot + 1;
-    }
-
-    private int indexPosition(final int slot)
-    {
-        int position = nameHash[slot] & nameIndexMask;
-        while (nameIndex[position] != slot + 1)
-        {
-            position = (position + 1) & nameIndexMask;
-        }
-        return position;
-    }
-
-    private void indexReplace(final int fromSlot, final int toSlot)
-    {
-        nameIndex[indexPosition(fromSlot)] = toSlot + 1;
-    }
-
-    private void indexRemove(final int slot)
-    {
-        // Backward-shift deletion keeps every probe chain unbroken without tombstones.
-        int hole = indexPosition(slot);
-        nameIndex[hole] = 0;
-        int position = hole;
-        while (true)
-        {
-            position = (position + 1) & nameIndexMask;
-            final int entry = nameIndex[position];
-            if (0 == entry)
-            {
-                return;
-            }
-            final int home = nameHash[entry - 1] & nameIndexMask;
-            final boolean homeOutsideGap = hole <= position ?
-                (home <= hole || home > position) : (home <= hole && home > position);
-            if (homeOutsideGap)
-            {
-                nameIndex[hole] = entry;
-                nameIndex[position] = 0;
-                hole = position;
-            }
-        }
-    }
-
     static int hash(final DirectBuffer buffer, final int offset, final int length)
     {
         long hash = 0x9E3779B97F4A7C15L ^ length;
@@ -728,14 +672,27 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
 
     private boolean isWaiting(final int slot, final long sessionId, final long ownerId)
     {
-        for (int waiter = waitHead[slot]; NONE != waiter; waiter = waiterNext[waiter])
+        final int hash = waiterHash(nameHash[slot], sessionId, ownerId);
+        for (int position = waiterIndex.first(hash); position >= 0; position = waiterIndex.next(hash, position))
         {
-            if (waiterSession[waiter] == sessionId && waiterOwner[waiter] == ownerId)
+            final int waiter = waiterIndex.slotAt(position);
+            if (waiterLock[waiter] == slot && waiterSession[waiter] == sessionId && waiterOwner[waiter] == ownerId)
             {
                 return true;
             }
         }
         return false;
+    }
+
+    private int waiterHash(final int waiter)
+    {
+        return waiterHash(nameHash[waiterLock[waiter]], waiterSession[waiter], waiterOwner[waiter]);
+    }
+
+    private static int waiterHash(final int lockNameHash, final long sessionId, final long ownerId)
+    {
+        final long mixed = lockNameHash * 0x9E3779B97F4A7C15L ^ Long.rotateLeft(sessionId * 0xC2B2AE3D27D4EB4FL, 31);
+        return Hashing.hash(mixed ^ ownerId);
     }
 
     private void enqueue(
@@ -773,6 +730,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         {
             heapAdd(waiter);
         }
+        waiterIndex.insert(waiterHash(waiter), waiter);
     }
 
     private void removeWaiter(final int waiter)
@@ -787,9 +745,11 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
             heapRemove(waiterHeapPosition[waiter]);
         }
 
+        waiterIndex.remove(waiterHash(waiter), waiter);
         final int last = --waiterCount;
         if (waiter != last)
         {
+            waiterIndex.move(waiterHash(last), last, waiter);
             moveWaiter(last, waiter);
         }
     }
@@ -926,7 +886,8 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         lockCount = 0;
         waiterCount = 0;
         deadlineHeapSize = 0;
-        Arrays.fill(nameIndex, 0);
+        nameIndex.clear();
+        waiterIndex.clear();
     }
 
     private void readSnapshot(final SnapshotReader reader)
@@ -961,7 +922,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
             require(waitCount[slot] >= 0 && waitCount[slot] <= maxWaitersPerLock, "queue outside the budget");
             require(isWaiterLink(waitHead[slot], waiters) && isWaiterLink(waitTail[slot], waiters), "bad queue end");
             require(NONE == find(names, nameOffset(slot), length, nameHash[slot]), "lock name appears twice");
-            indexInsert(slot);
+            nameIndex.insert(nameHash[slot], slot);
             lockCount = slot + 1;
         }
 
@@ -1006,6 +967,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
             {
                 heapAdd(waiter);
             }
+            waiterIndex.insert(waiterHash(waiter), waiter);
         }
     }
 
