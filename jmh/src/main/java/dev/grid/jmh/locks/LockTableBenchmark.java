@@ -1,5 +1,6 @@
 package dev.grid.jmh.locks;
 
+import dev.grid.core.MessageBounds;
 import dev.grid.locks.LockCommands;
 import dev.grid.locks.LockTable;
 import dev.grid.locks.LockTableContext;
@@ -49,6 +50,7 @@ public class LockTableBenchmark
     private final UnsafeBuffer unlock = new UnsafeBuffer(new byte[128]);
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[128]);
     private final ReentrantLock peerLock = new ReentrantLock();
+    private final MessageBounds bounds = MessageBounds.instance();
     private int lockLength;
     private int tryLockLength;
     private int unlockLength;
@@ -157,6 +159,15 @@ public class LockTableBenchmark
             apply(lock, lockLength, 1);
         }
         return table.isCurrentToken(name, 0, name.capacity(), 1);
+    }
+
+    /**
+     * Part of every apply above: grid-core's schema-driven validation of the command, alone.
+     */
+    @Benchmark
+    public int messageBoundsCheck()
+    {
+        return bounds.check(lock, 0, lockLength);
     }
 
     /**
