@@ -30,12 +30,11 @@ import java.nio.ByteOrder;
  * check, so that other services refuse writes carrying a stale token.
  * <p>
  * Memory is fixed at construction by the {@link LockTableContext} budgets: dense primitive arrays for locks and for
- * queued requests, the lock names off-heap, an open-addressing index over the names and a deadline heap. A lock takes
- * room only while held: a lock is held whenever it has waiters, since a release hands it straight to the first of
- * them. Removal moves the last record into the hole, so the dense arrays are a deterministic function of the log;
- * the snapshot and the checksum are those arrays in order, and the name index and the deadline heap are derived
- * from them on restore (the heap orders by deadline, then by the index of the entry that queued the request, a
- * total order, so its layout never changes which request times out first).
+ * queued requests, the lock names off-heap, two {@link SlotIndex}es (lock by name; queued request by lock, session
+ * and owner) and a {@link DeadlineHeap}. A lock takes room only while held: a lock is held whenever it has waiters,
+ * since a release hands it straight to the first of them. Removal moves the last record into the hole, so the dense
+ * arrays are a deterministic function of the log; the snapshot and the checksum are those arrays in order, and the
+ * indexes and the heap are derived from them on restore.
  * <p>
  * Single writer: every method is for the node's agent thread, and none allocates after construction.
  */
@@ -88,12 +87,10 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
     private final int[] waiterLock;
     private final int[] waiterPrev;
     private final int[] waiterNext;
-    private final int[] waiterHeapPosition;
     private int waiterCount;
 
-    // Min-heap of the waiters with a deadline, by (deadline, ticket).
-    private final int[] deadlineHeap;
-    private int deadlineHeapSize;
+    // The waiters with a deadline, soonest first.
+    private final DeadlineHeap deadlines;
 
     private final MessageBounds bounds = MessageBounds.instance();
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
@@ -149,8 +146,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         waiterLock = new int[maxWaiters];
         waiterPrev = new int[maxWaiters];
         waiterNext = new int[maxWaiters];
-        waiterHeapPosition = new int[maxWaiters];
-        deadlineHeap = new int[maxWaiters];
+        deadlines = new DeadlineHeap(waiterDeadline, waiterTicket);
 
         snapshotRecord = new UnsafeBuffer(new byte[
             Math.max(SNAPSHOT_HEADER_LENGTH, Math.max(WAITER_RECORD_LENGTH, LOCK_RECORD_FIXED_LENGTH))]);
@@ -217,9 +213,9 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
 
     public void onLogTime(final long index, final long timestamp)
     {
-        while (deadlineHeapSize > 0 && waiterDeadline[deadlineHeap[0]] <= timestamp)
+        while (!deadlines.isEmpty() && waiterDeadline[deadlines.peek()] <= timestamp)
         {
-            final int waiter = deadlineHeap[0];
+            final int waiter = deadlines.peek();
             final int slot = waiterLock[waiter];
             final long sessionId = waiterSession[waiter];
             final long requestSequence = waiterSequence[waiter];
@@ -725,10 +721,10 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         }
         waitTail[slot] = waiter;
         waitCount[slot]++;
-        waiterHeapPosition[waiter] = NONE;
+        deadlines.absent(waiter);
         if (NO_DEADLINE != deadline)
         {
-            heapAdd(waiter);
+            deadlines.add(waiter);
         }
         waiterIndex.insert(waiterHash(waiter), waiter);
     }
@@ -740,10 +736,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         final int next = waiterNext[waiter];
         relink(slot, prev, next, next, prev);
         waitCount[slot]--;
-        if (NONE != waiterHeapPosition[waiter])
-        {
-            heapRemove(waiterHeapPosition[waiter]);
-        }
+        deadlines.remove(waiter);
 
         waiterIndex.remove(waiterHash(waiter), waiter);
         final int last = --waiterCount;
@@ -768,12 +761,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         waiterPrev[to] = prev;
         waiterNext[to] = next;
         relink(slot, prev, next, to, to);
-        final int heapPosition = waiterHeapPosition[from];
-        waiterHeapPosition[to] = heapPosition;
-        if (NONE != heapPosition)
-        {
-            deadlineHeap[heapPosition] = to;
-        }
+        deadlines.moved(from, to);
     }
 
     /**
@@ -800,84 +788,6 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         }
     }
 
-    private boolean expiresBefore(final int a, final int b)
-    {
-        final long deadlineA = waiterDeadline[a];
-        final long deadlineB = waiterDeadline[b];
-        return deadlineA < deadlineB || (deadlineA == deadlineB && waiterTicket[a] < waiterTicket[b]);
-    }
-
-    private void heapAdd(final int waiter)
-    {
-        final int position = deadlineHeapSize++;
-        deadlineHeap[position] = waiter;
-        waiterHeapPosition[waiter] = position;
-        siftUp(position);
-    }
-
-    private void heapRemove(final int position)
-    {
-        final int removed = deadlineHeap[position];
-        waiterHeapPosition[removed] = NONE;
-        final int last = --deadlineHeapSize;
-        if (position != last)
-        {
-            final int moved = deadlineHeap[last];
-            deadlineHeap[position] = moved;
-            waiterHeapPosition[moved] = position;
-            siftDown(siftUp(position));
-        }
-    }
-
-    private int siftUp(final int start)
-    {
-        int position = start;
-        final int waiter = deadlineHeap[position];
-        while (position > 0)
-        {
-            final int parent = (position - 1) >>> 1;
-            final int parentWaiter = deadlineHeap[parent];
-            if (!expiresBefore(waiter, parentWaiter))
-            {
-                break;
-            }
-            deadlineHeap[position] = parentWaiter;
-            waiterHeapPosition[parentWaiter] = position;
-            position = parent;
-        }
-        deadlineHeap[position] = waiter;
-        waiterHeapPosition[waiter] = position;
-        return position;
-    }
-
-    private void siftDown(final int start)
-    {
-        int position = start;
-        final int waiter = deadlineHeap[position];
-        while (true)
-        {
-            int child = 2 * position + 1;
-            if (child >= deadlineHeapSize)
-            {
-                break;
-            }
-            if (child + 1 < deadlineHeapSize && expiresBefore(deadlineHeap[child + 1], deadlineHeap[child]))
-            {
-                child++;
-            }
-            final int childWaiter = deadlineHeap[child];
-            if (!expiresBefore(childWaiter, waiter))
-            {
-                break;
-            }
-            deadlineHeap[position] = childWaiter;
-            waiterHeapPosition[childWaiter] = position;
-            position = child;
-        }
-        deadlineHeap[position] = waiter;
-        waiterHeapPosition[waiter] = position;
-    }
-
     // ----------------------------------------------------------------------------------------------------------------
     // Restore
 
@@ -885,7 +795,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
     {
         lockCount = 0;
         waiterCount = 0;
-        deadlineHeapSize = 0;
+        deadlines.clear();
         nameIndex.clear();
         waiterIndex.clear();
     }
@@ -937,7 +847,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
             waiterLock[waiter] = record.getInt(40, ORDER);
             waiterPrev[waiter] = record.getInt(44, ORDER);
             waiterNext[waiter] = record.getInt(48, ORDER);
-            waiterHeapPosition[waiter] = NONE;
+            deadlines.absent(waiter);
             require(waiterLock[waiter] >= 0 && waiterLock[waiter] < locks, "waiter of no lock");
             require(isWaiterLink(waiterPrev[waiter], waiters) && isWaiterLink(waiterNext[waiter], waiters),
                 "bad queue link");
@@ -965,7 +875,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
         {
             if (NO_DEADLINE != waiterDeadline[waiter])
             {
-                heapAdd(waiter);
+                deadlines.add(waiter);
             }
             waiterIndex.insert(waiterHash(waiter), waiter);
         }
