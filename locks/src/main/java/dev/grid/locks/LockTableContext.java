@@ -58,6 +58,11 @@ public final class LockTableContext
         requireRange("maxWaiters", maxWaiters, 0, 1 << 26);
         requireRange("maxNameLength", maxNameLength, 1, VarAsciiEncodingDecoder.lengthMaxValue());
         requireRange("defaultAcquireLimit", defaultAcquireLimit, 1, Integer.MAX_VALUE);
+        if ((long)maxLocks * maxNameLength > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("maxLocks * maxNameLength = " + (long)maxLocks * maxNameLength +
+                " bytes of lock names is more than one buffer holds");
+        }
         if (null == deferredResponses)
         {
             throw new IllegalArgumentException(

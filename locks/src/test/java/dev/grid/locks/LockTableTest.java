@@ -357,6 +357,8 @@ class LockTableTest
         assertThatThrownBy(() -> new LockTableContext().deferredResponses(DeferredResponses.NONE)
             .maxNameLength(2000).conclude()).hasMessageContaining("maxNameLength");
         assertThatThrownBy(() -> new LockTableContext().conclude()).hasMessageContaining("deferredResponses");
+        assertThatThrownBy(() -> new LockTableContext().deferredResponses(DeferredResponses.NONE)
+            .maxLocks(1 << 24).maxNameLength(1024).conclude()).hasMessageContaining("maxLocks * maxNameLength");
     }
 
     private static void assertRefused(final InMemorySnapshot snapshot, final int offset, final byte xor)
