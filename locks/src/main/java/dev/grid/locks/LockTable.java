@@ -1,0 +1,896 @@
+package dev.grid.locks;
+
+import dev.grid.core.DeferredResponses;
+import dev.grid.core.Fences;
+import dev.grid.core.GridException;
+import dev.grid.core.MessageBounds;
+import dev.grid.core.SnapshotReader;
+import dev.grid.core.SnapshotWriter;
+import dev.grid.core.StateChecksum;
+import dev.grid.core.StateMachine;
+import dev.grid.sbe.LockAcquireDecoder;
+import dev.grid.sbe.LockQueryDecoder;
+import dev.grid.sbe.LockReleaseDecoder;
+import dev.grid.sbe.LockResponseEncoder;
+import dev.grid.sbe.MessageHeaderDecoder;
+import dev.grid.sbe.MessageHeaderEncoder;
+import dev.grid.sbe.Status;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Hashing;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The fenced-lock state machine: named, FIFO, reentrant locks owned by (client session, owner id) pairs, whose
+ * fencing tokens are the Raft indexes of the entries that granted them. It also answers the grid's {@link Fences}
+ * check, so that other services refuse writes carrying a stale token.
+ * <p>
+ * Memory is fixed at construction by the {@link LockTableContext} budgets: dense primitive arrays for locks and for
+ * queued requests, the lock names off-heap, two {@link SlotIndex}es (lock by name; queued request by lock, session
+ * and owner) and a {@link DeadlineHeap}. A lock takes room only while held: a lock is held whenever it has waiters,
+ * since a release hands it straight to the first of them. Removal moves the last record into the hole, so the dense
+ * arrays are a deterministic function of the log; the snapshot and the checksum are those arrays in order, and the
+ * indexes and the heap are derived from them on restore.
+ * <p>
+ * Single writer: every method is for the node's agent thread, and none allocates after construction.
+ */
+public final class LockTable implements StateMachine, Fences, AutoCloseable
+{
+    /** {@code waitTimeout} of a request that waits until it is granted. */
+    public static final long WAIT_FOREVER = -1;
+
+    static final long SNAPSHOT_MAGIC = 0x4C4F434B5441424CL;
+    static final int SNAPSHOT_FORMAT = 1;
+    private static final int SNAPSHOT_HEADER_LENGTH = Long.BYTES + 3 * Integer.BYTES;
+    private static final int LOCK_RECORD_FIXED_LENGTH = 3 * Long.BYTES + 4 * Integer.BYTES;
+    private static final int WAITER_RECORD_LENGTH = 5 * Long.BYTES + 3 * Integer.BYTES;
+
+    private static final int NONE = -1;
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    private final int serviceId;
+    private final int maxLocks;
+    private final int maxWaitersPerLock;
+    private final int maxWaiters;
+    private final int maxNameLength;
+    private final int defaultAcquireLimit;
+    private final DeferredResponses deferredResponses;
+
+    // Locks, dense in [0, lockCount); every record is a held lock.
+    private final UnsafeBuffer names;
+    private final int[] nameLength;
+    private final int[] nameHash;
+    private final long[] holderSession;
+    private final long[] holderOwner;
+    private final long[] token;
+    private final int[] holdCount;
+    private final int[] waitHead;
+    private final int[] waitTail;
+    private final int[] waitCount;
+    private int lockCount;
+
+    // Derived indexes, rebuilt on restore: lock slot by name, waiter slot by (lock, session, owner).
+    private final SlotIndex nameIndex;
+    private final SlotIndex waiterIndex;
+
+    // Queued requests, dense in [0, waiterCount), linked per lock in FIFO order.
+    private final long[] waiterSession;
+    private final long[] waiterOwner;
+    private final long[] waiterSequence;
+    private final long[] waiterDeadline;
+    private final long[] waiterTicket;
+    private final int[] waiterLock;
+    private final int[] waiterPrev;
+    private final int[] waiterNext;
+    private int waiterCount;
+
+    // The waiters with a deadline, soonest first.
+    private final DeadlineHeap deadlines;
+
+    private final MessageBounds bounds = MessageBounds.instance();
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final LockAcquireDecoder acquireDecoder = new LockAcquireDecoder();
+    private final LockReleaseDecoder releaseDecoder = new LockReleaseDecoder();
+    private final LockQueryDecoder queryDecoder = new LockQueryDecoder();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final LockResponseEncoder responseEncoder = new LockResponseEncoder();
+    private final UnsafeBuffer commandName = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer deferredBuffer = new UnsafeBuffer(new byte[LockResponses.LENGTH]);
+    private final UnsafeBuffer snapshotRecord;
+    private final StateChecksum stateChecksum = new StateChecksum();
+    private final SnapshotWriter checksumWriter = stateChecksum::update;
+
+    /**
+     * Allocates everything the table will ever use.
+     *
+     * @param context the budgets and the deferred-response sink; concluded here if it was not.
+     */
+    public LockTable(final LockTableContext context)
+    {
+        if (!context.isConcluded())
+        {
+            context.conclude();
+        }
+        serviceId = context.serviceId();
+        maxLocks = context.maxLocks();
+        maxWaitersPerLock = context.maxWaitersPerLock();
+        maxWaiters = context.maxWaiters();
+        maxNameLength = context.maxNameLength();
+        defaultAcquireLimit = context.defaultAcquireLimit();
+        deferredResponses = context.deferredResponses();
+
+        names = new UnsafeBuffer(ByteBuffer.allocateDirect(maxLocks * maxNameLength));
+        nameLength = new int[maxLocks];
+        nameHash = new int[maxLocks];
+        holderSession = new long[maxLocks];
+        holderOwner = new long[maxLocks];
+        token = new long[maxLocks];
+        holdCount = new int[maxLocks];
+        waitHead = new int[maxLocks];
+        waitTail = new int[maxLocks];
+        waitCount = new int[maxLocks];
+
+        nameIndex = new SlotIndex(maxLocks);
+        waiterIndex = new SlotIndex(maxWaiters);
+
+        waiterSession = new long[maxWaiters];
+        waiterOwner = new long[maxWaiters];
+        waiterSequence = new long[maxWaiters];
+        waiterDeadline = new long[maxWaiters];
+        waiterTicket = new long[maxWaiters];
+        waiterLock = new int[maxWaiters];
+        waiterPrev = new int[maxWaiters];
+        waiterNext = new int[maxWaiters];
+        deadlines = new DeadlineHeap(waiterDeadline, waiterTicket);
+
+        snapshotRecord = new UnsafeBuffer(new byte[
+            Math.max(SNAPSHOT_HEADER_LENGTH, Math.max(WAITER_RECORD_LENGTH, LOCK_RECORD_FIXED_LENGTH))]);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // StateMachine
+
+    public int apply(
+        final long index,
+        final long timestamp,
+        final long sessionId,
+        final long requestSequence,
+        final DirectBuffer command,
+        final int offset,
+        final int length,
+        final MutableDirectBuffer response,
+        final int responseOffset)
+    {
+        if (bounds.check(command, offset, length) < 0)
+        {
+            return answer(Status.MALFORMED, index, NONE, response, responseOffset);
+        }
+        headerDecoder.wrap(command, offset);
+        final int blockOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH;
+        final int blockLength = headerDecoder.blockLength();
+        final int version = headerDecoder.version();
+        switch (headerDecoder.templateId())
+        {
+            case LockAcquireDecoder.TEMPLATE_ID:
+            {
+                acquireDecoder.wrap(command, blockOffset, blockLength, version);
+                final long ownerId = acquireDecoder.ownerId();
+                final long waitTimeout = acquireDecoder.waitTimeout();
+                final long heldToken = acquireDecoder.heldToken();
+                final int acquireLimit = acquireDecoder.acquireLimit();
+                acquireDecoder.wrapLockName(commandName);
+                return acquire(index, timestamp, sessionId, requestSequence, ownerId, waitTimeout, heldToken,
+                    acquireLimit, response, responseOffset);
+            }
+
+            case LockReleaseDecoder.TEMPLATE_ID:
+            {
+                releaseDecoder.wrap(command, blockOffset, blockLength, version);
+                final long ownerId = releaseDecoder.ownerId();
+                final long heldToken = releaseDecoder.heldToken();
+                releaseDecoder.wrapLockName(commandName);
+                return release(index, sessionId, ownerId, heldToken, response, responseOffset);
+            }
+
+            case LockQueryDecoder.TEMPLATE_ID:
+            {
+                queryDecoder.wrap(command, blockOffset, blockLength, version);
+                queryDecoder.wrapLockName(commandName);
+                final Status nameStatus = checkName(commandName.capacity());
+                final int slot = null == nameStatus ? find(commandName, 0, commandName.capacity()) : NONE;
+                return answer(null == nameStatus ? Status.OK : nameStatus, index, slot, response, responseOffset);
+            }
+
+            default:
+                return answer(Status.MALFORMED, index, NONE, response, responseOffset);
+        }
+    }
+
+    public void onLogTime(final long index, final long timestamp)
+    {
+        while (!deadlines.isEmpty() && waiterDeadline[deadlines.peek()] <= timestamp)
+        {
+            final int waiter = deadlines.peek();
+            final int slot = waiterLock[waiter];
+            final long sessionId = waiterSession[waiter];
+            final long requestSequence = waiterSequence[waiter];
+            removeWaiter(waiter);
+            respondLater(sessionId, requestSequence, Status.TIMEOUT, index, slot);
+        }
+    }
+
+    /**
+     * Drops the session's queued requests (answering each OWNERSHIP_LOST) and releases every lock it holds, handing
+     * each to its first remaining waiter with this entry's index as the new token. Each lock is settled on its own,
+     * its queue in FIFO order, so the answers do not depend on where records sit. Costs a pass over the held locks
+     * and their queues, once per closed session.
+     */
+    public void onSessionClosed(final long index, final long timestamp, final long sessionId)
+    {
+        // Downwards, so a lock record moved into a freed slot has been settled already.
+        for (int slot = lockCount - 1; slot >= 0; slot--)
+        {
+            int waiter = waitHead[slot];
+            while (NONE != waiter)
+            {
+                int next = waiterNext[waiter];
+                if (waiterSession[waiter] == sessionId)
+                {
+                    final long requestSequence = waiterSequence[waiter];
+                    removeWaiter(waiter);
+                    if (next == waiterCount)
+                    {
+                        next = waiter;
+                    }
+                    respondLater(sessionId, requestSequence, Status.OWNERSHIP_LOST, index, slot);
+                }
+                waiter = next;
+            }
+            if (holderSession[slot] == sessionId)
+            {
+                releaseAndHandOff(slot, index);
+            }
+        }
+    }
+
+    /**
+     * Snapshot layout (little-endian): magic, format, lock count, waiter count; then each lock in slot order (name
+     * length, name, holder session, holder owner, token, hold count, queue head, queue tail, queue length); then
+     * each waiter in slot order (session, owner, request sequence, deadline, ticket, lock slot, previous, next).
+     */
+    public void snapshot(final SnapshotWriter writer)
+    {
+        final UnsafeBuffer record = snapshotRecord;
+        record.putLong(0, SNAPSHOT_MAGIC, ORDER);
+        record.putInt(8, SNAPSHOT_FORMAT, ORDER);
+        record.putInt(12, lockCount, ORDER);
+        record.putInt(16, waiterCount, ORDER);
+        writer.write(record, 0, SNAPSHOT_HEADER_LENGTH);
+        for (int slot = 0; slot < lockCount; slot++)
+        {
+            record.putInt(0, nameLength[slot], ORDER);
+            writer.write(record, 0, Integer.BYTES);
+            writer.write(names, nameOffset(slot), nameLength[slot]);
+            record.putLong(0, holderSession[slot], ORDER);
+            record.putLong(8, holderOwner[slot], ORDER);
+            record.putLong(16, token[slot], ORDER);
+            record.putInt(24, holdCount[slot], ORDER);
+            record.putInt(28, waitHead[slot], ORDER);
+            record.putInt(32, waitTail[slot], ORDER);
+            record.putInt(36, waitCount[slot], ORDER);
+            writer.write(record, 0, LOCK_RECORD_FIXED_LENGTH);
+        }
+        for (int waiter = 0; waiter < waiterCount; waiter++)
+        {
+            record.putLong(0, waiterSession[waiter], ORDER);
+            record.putLong(8, waiterOwner[waiter], ORDER);
+            record.putLong(16, waiterSequence[waiter], ORDER);
+            record.putLong(24, waiterDeadline[waiter], ORDER);
+            record.putLong(32, waiterTicket[waiter], ORDER);
+            record.putInt(40, waiterLock[waiter], ORDER);
+            record.putInt(44, waiterPrev[waiter], ORDER);
+            record.putInt(48, waiterNext[waiter], ORDER);
+            writer.write(record, 0, WAITER_RECORD_LENGTH);
+        }
+    }
+
+    /**
+     * Replaces the state with a snapshot. A snapshot that does not fit this table's budgets, or whose records do not
+     * form consistent locks and queues, is refused with MALFORMED and leaves the table empty.
+     */
+    public void restore(final SnapshotReader reader)
+    {
+        clear();
+        try
+        {
+            readSnapshot(reader);
+        }
+        catch (final GridException ex)
+        {
+            clear();
+            throw ex;
+        }
+    }
+
+    /**
+     * The checksum of exactly what {@link #snapshot} writes, so equal checksums mean equal snapshots.
+     */
+    public long checksum()
+    {
+        stateChecksum.reset();
+        snapshot(checksumWriter);
+        return stateChecksum.value();
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Fences and local reads (single writer: call them on the agent thread, between applies)
+
+    public boolean isCurrentToken(final DirectBuffer lockName, final int offset, final int length, final long token)
+    {
+        if (token <= 0 || length <= 0 || length > maxNameLength)
+        {
+            return false;
+        }
+        final int slot = find(lockName, offset, length);
+        return NONE != slot && this.token[slot] == token;
+    }
+
+    /**
+     * @return the holder's fencing token, or 0 if the lock is free (or the name is not a valid lock name).
+     */
+    public long currentToken(final DirectBuffer lockName, final int offset, final int length)
+    {
+        final int slot = length > 0 && length <= maxNameLength ? find(lockName, offset, length) : NONE;
+        return NONE == slot ? 0 : token[slot];
+    }
+
+    /**
+     * @return holds stacked by the holder, 0 if the lock is free.
+     */
+    public int holdCount(final DirectBuffer lockName, final int offset, final int length)
+    {
+        final int slot = length > 0 && length <= maxNameLength ? find(lockName, offset, length) : NONE;
+        return NONE == slot ? 0 : holdCount[slot];
+    }
+
+    /**
+     * @return locks held now.
+     */
+    public int lockCount()
+    {
+        return lockCount;
+    }
+
+    /**
+     * @return requests queued now, over all locks.
+     */
+    public int waiterCount()
+    {
+        return waiterCount;
+    }
+
+    /**
+     * Frees the off-heap name store; the table must not be used afterwards.
+     */
+    public void close()
+    {
+        BufferUtil.free(names.byteBuffer());
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Commands
+
+    private int acquire(
+        final long index,
+        final long timestamp,
+        final long sessionId,
+        final long requestSequence,
+        final long ownerId,
+        final long waitTimeout,
+        final long heldToken,
+        final int requestedLimit,
+        final MutableDirectBuffer response,
+        final int responseOffset)
+    {
+        final int length = commandName.capacity();
+        final Status nameStatus = checkName(length);
+        if (null != nameStatus || waitTimeout < WAIT_FOREVER || heldToken < 0 || requestedLimit < 0)
+        {
+            return answer(null != nameStatus ? nameStatus : Status.MALFORMED, index, NONE, response, responseOffset);
+        }
+
+        final int hash = hash(commandName, 0, length);
+        final int slot = find(commandName, 0, length, hash);
+        if (NONE == slot)
+        {
+            if (0 != heldToken)
+            {
+                return answer(Status.OWNERSHIP_LOST, index, NONE, response, responseOffset);
+            }
+            if (lockCount == maxLocks)
+            {
+                return answer(Status.LIMIT_EXCEEDED, index, NONE, response, responseOffset);
+            }
+            final int granted = grantNew(length, hash, sessionId, ownerId, index);
+            return answer(Status.OK, index, granted, response, responseOffset);
+        }
+
+        if (holderSession[slot] == sessionId && holderOwner[slot] == ownerId)
+        {
+            if (0 != heldToken && heldToken != token[slot])
+            {
+                return answer(Status.OWNERSHIP_LOST, index, slot, response, responseOffset);
+            }
+            final int acquireLimit = 0 == requestedLimit ? defaultAcquireLimit : requestedLimit;
+            if (holdCount[slot] >= acquireLimit)
+            {
+                return answer(Status.LIMIT_EXCEEDED, index, slot, response, responseOffset);
+            }
+            holdCount[slot]++;
+            return answer(Status.OK, index, slot, response, responseOffset);
+        }
+
+        if (0 != heldToken)
+        {
+            return answer(Status.OWNERSHIP_LOST, index, slot, response, responseOffset);
+        }
+        if (0 == waitTimeout)
+        {
+            return answer(Status.TIMEOUT, index, slot, response, responseOffset);
+        }
+        if (waitCount[slot] >= maxWaitersPerLock || waiterCount == maxWaiters)
+        {
+            return answer(Status.LIMIT_EXCEEDED, index, slot, response, responseOffset);
+        }
+        if (isWaiting(slot, sessionId, ownerId))
+        {
+            return answer(Status.ALREADY_EXISTS, index, slot, response, responseOffset);
+        }
+        final long deadline = WAIT_FOREVER == waitTimeout || timestamp > Long.MAX_VALUE - waitTimeout ?
+            NO_DEADLINE : timestamp + waitTimeout;
+        enqueue(slot, sessionId, ownerId, requestSequence, deadline, index);
+        return answer(Status.PENDING, index, slot, response, responseOffset);
+    }
+
+    private int release(
+        final long index,
+        final long sessionId,
+        final long ownerId,
+        final long heldToken,
+        final MutableDirectBuffer response,
+        final int responseOffset)
+    {
+        final int length = commandName.capacity();
+        final Status nameStatus = checkName(length);
+        if (null != nameStatus || heldToken < 0)
+        {
+            return answer(null != nameStatus ? nameStatus : Status.MALFORMED, index, NONE, response, responseOffset);
+        }
+
+        final int slot = find(commandName, 0, length);
+        if (NONE == slot || holderSession[slot] != sessionId || holderOwner[slot] != ownerId ||
+            (0 != heldToken && heldToken != token[slot]))
+        {
+            final Status status = 0 != heldToken ? Status.OWNERSHIP_LOST : Status.NOT_HOLDER;
+            return answer(status, index, slot, response, responseOffset);
+        }
+
+        if (--holdCount[slot] > 0)
+        {
+            return answer(Status.OK, index, slot, response, responseOffset);
+        }
+        return answer(Status.OK, index, releaseAndHandOff(slot, index), response, responseOffset);
+    }
+
+    /**
+     * @return the slot, still held by the next waiter, or NONE if the lock became free.
+     */
+    private int releaseAndHandOff(final int slot, final long index)
+    {
+        final int next = waitHead[slot];
+        if (NONE == next)
+        {
+            removeLock(slot);
+            return NONE;
+        }
+        assert index > token[slot] : "a hand-off must raise the token: " + index + " after " + token[slot];
+        final long sessionId = waiterSession[next];
+        final long requestSequence = waiterSequence[next];
+        holderSession[slot] = sessionId;
+        holderOwner[slot] = waiterOwner[next];
+        holdCount[slot] = 1;
+        token[slot] = index;
+        removeWaiter(next);
+        respondLater(sessionId, requestSequence, Status.OK, index, slot);
+        return slot;
+    }
+
+    private int answer(
+        final Status status,
+        final long index,
+        final int slot,
+        final MutableDirectBuffer response,
+        final int responseOffset)
+    {
+        if (NONE == slot)
+        {
+            return LockResponses.encode(
+                responseEncoder, headerEncoder, response, responseOffset, status, index, 0, 0, 0, 0, 0);
+        }
+        return LockResponses.encode(responseEncoder, headerEncoder, response, responseOffset, status, index,
+            token[slot], holderSession[slot], holderOwner[slot], holdCount[slot], waitCount[slot]);
+    }
+
+    private void respondLater(
+        final long sessionId, final long requestSequence, final Status status, final long index, final int slot)
+    {
+        final int length = answer(status, index, slot, deferredBuffer, 0);
+        deferredResponses.respond(serviceId, sessionId, requestSequence, deferredBuffer, 0, length);
+    }
+
+    private Status checkName(final int length)
+    {
+        if (0 == length)
+        {
+            return Status.MALFORMED;
+        }
+        return length > maxNameLength ? Status.TOO_LARGE : null;
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Locks and the name index
+
+    private int grantNew(final int length, final int hash, final long sessionId, final long ownerId, final long index)
+    {
+        final int slot = lockCount++;
+        names.putBytes(nameOffset(slot), commandName, 0, length);
+        nameLength[slot] = length;
+        nameHash[slot] = hash;
+        holderSession[slot] = sessionId;
+        holderOwner[slot] = ownerId;
+        token[slot] = index;
+        holdCount[slot] = 1;
+        waitHead[slot] = NONE;
+        waitTail[slot] = NONE;
+        waitCount[slot] = 0;
+        nameIndex.insert(hash, slot);
+        return slot;
+    }
+
+    private void removeLock(final int slot)
+    {
+        nameIndex.remove(nameHash[slot], slot);
+        final int last = --lockCount;
+        if (slot != last)
+        {
+            nameIndex.move(nameHash[last], last, slot);
+            names.putBytes(nameOffset(slot), names, nameOffset(last), nameLength[last]);
+            nameLength[slot] = nameLength[last];
+            nameHash[slot] = nameHash[last];
+            holderSession[slot] = holderSession[last];
+            holderOwner[slot] = holderOwner[last];
+            token[slot] = token[last];
+            holdCount[slot] = holdCount[last];
+            waitHead[slot] = waitHead[last];
+            waitTail[slot] = waitTail[last];
+            waitCount[slot] = waitCount[last];
+            for (int waiter = waitHead[slot]; NONE != waiter; waiter = waiterNext[waiter])
+            {
+                waiterLock[waiter] = slot;
+            }
+        }
+    }
+
+    private int nameOffset(final int slot)
+    {
+        return slot * maxNameLength;
+    }
+
+    private int find(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return find(buffer, offset, length, hash(buffer, offset, length));
+    }
+
+    private int find(final DirectBuffer buffer, final int offset, final int length, final int hash)
+    {
+        for (int position = nameIndex.first(hash); position >= 0; position = nameIndex.next(hash, position))
+        {
+            final int slot = nameIndex.slotAt(position);
+            if (nameEquals(slot, buffer, offset, length))
+            {
+                return slot;
+            }
+        }
+        return NONE;
+    }
+
+    private boolean nameEquals(final int slot, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (nameLength[slot] != length)
+        {
+            return false;
+        }
+        final int stored = nameOffset(slot);
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        {
+            if (names.getLong(stored + i) != buffer.getLong(offset + i))
+            {
+                return false;
+            }
+        }
+        if (i + Integer.BYTES <= length)
+        {
+            if (names.getInt(stored + i) != buffer.getInt(offset + i))
+            {
+                return false;
+            }
+            i += Integer.BYTES;
+        }
+        for (; i < length; i++)
+        {
+            if (names.getByte(stored + i) != buffer.getByte(offset + i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static int hash(final DirectBuffer buffer, final int offset, final int length)
+    {
+        long hash = 0x9E3779B97F4A7C15L ^ length;
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        {
+            hash = Long.rotateLeft(hash ^ buffer.getLong(offset + i, ORDER), 29) * 0xC2B2AE3D27D4EB4FL;
+        }
+        long tail = 0;
+        if (i + Integer.BYTES <= length)
+        {
+            tail = buffer.getInt(offset + i, ORDER) & 0xFFFF_FFFFL;
+            i += Integer.BYTES;
+        }
+        for (int shift = 32; i < length; i++, shift += 8)
+        {
+            tail |= (buffer.getByte(offset + i) & 0xFFL) << (shift & 63);
+        }
+        return Hashing.hash(Long.rotateLeft(hash ^ tail, 29) * 0xC2B2AE3D27D4EB4FL);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Waiters and the deadline heap
+
+    private boolean isWaiting(final int slot, final long sessionId, final long ownerId)
+    {
+        final int hash = waiterHash(nameHash[slot], sessionId, ownerId);
+        for (int position = waiterIndex.first(hash); position >= 0; position = waiterIndex.next(hash, position))
+        {
+            final int waiter = waiterIndex.slotAt(position);
+            if (waiterLock[waiter] == slot && waiterSession[waiter] == sessionId && waiterOwner[waiter] == ownerId)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int waiterHash(final int waiter)
+    {
+        return waiterHash(nameHash[waiterLock[waiter]], waiterSession[waiter], waiterOwner[waiter]);
+    }
+
+    private static int waiterHash(final int lockNameHash, final long sessionId, final long ownerId)
+    {
+        final long mixed = lockNameHash * 0x9E3779B97F4A7C15L ^ Long.rotateLeft(sessionId * 0xC2B2AE3D27D4EB4FL, 31);
+        return Hashing.hash(mixed ^ ownerId);
+    }
+
+    private void enqueue(
+        final int slot,
+        final long sessionId,
+        final long ownerId,
+        final long requestSequence,
+        final long deadline,
+        final long ticket)
+    {
+        assert waitCount[slot] < maxWaitersPerLock && waiterCount < maxWaiters : "waiter budget checked before";
+        assert holdCount[slot] > 0 : "only a held lock has waiters";
+        final int waiter = waiterCount++;
+        waiterSession[waiter] = sessionId;
+        waiterOwner[waiter] = ownerId;
+        waiterSequence[waiter] = requestSequence;
+        waiterDeadline[waiter] = deadline;
+        waiterTicket[waiter] = ticket;
+        waiterLock[waiter] = slot;
+        waiterNext[waiter] = NONE;
+        final int tail = waitTail[slot];
+        waiterPrev[waiter] = tail;
+        if (NONE == tail)
+        {
+            waitHead[slot] = waiter;
+        }
+        else
+        {
+            waiterNext[tail] = waiter;
+        }
+        waitTail[slot] = waiter;
+        waitCount[slot]++;
+        deadlines.absent(waiter);
+        if (NO_DEADLINE != deadline)
+        {
+            deadlines.add(waiter);
+        }
+        waiterIndex.insert(waiterHash(waiter), waiter);
+    }
+
+    private void removeWaiter(final int waiter)
+    {
+        final int slot = waiterLock[waiter];
+        final int prev = waiterPrev[waiter];
+        final int next = waiterNext[waiter];
+        relink(slot, prev, next, next, prev);
+        waitCount[slot]--;
+        deadlines.remove(waiter);
+
+        waiterIndex.remove(waiterHash(waiter), waiter);
+        final int last = --waiterCount;
+        if (waiter != last)
+        {
+            waiterIndex.move(waiterHash(last), last, waiter);
+            moveWaiter(last, waiter);
+        }
+    }
+
+    private void moveWaiter(final int from, final int to)
+    {
+        waiterSession[to] = waiterSession[from];
+        waiterOwner[to] = waiterOwner[from];
+        waiterSequence[to] = waiterSequence[from];
+        waiterDeadline[to] = waiterDeadline[from];
+        waiterTicket[to] = waiterTicket[from];
+        final int slot = waiterLock[from];
+        final int prev = waiterPrev[from];
+        final int next = waiterNext[from];
+        waiterLock[to] = slot;
+        waiterPrev[to] = prev;
+        waiterNext[to] = next;
+        relink(slot, prev, next, to, to);
+        deadlines.moved(from, to);
+    }
+
+    /**
+     * Points the queue neighbours {@code prev} and {@code next} (or the queue's ends where there is none) at new
+     * waiters: {@code prev}'s next becomes {@code afterPrev}, {@code next}'s previous becomes {@code beforeNext}.
+     */
+    private void relink(final int slot, final int prev, final int next, final int afterPrev, final int beforeNext)
+    {
+        if (NONE == prev)
+        {
+            waitHead[slot] = afterPrev;
+        }
+        else
+        {
+            waiterNext[prev] = afterPrev;
+        }
+        if (NONE == next)
+        {
+            waitTail[slot] = beforeNext;
+        }
+        else
+        {
+            waiterPrev[next] = beforeNext;
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Restore
+
+    private void clear()
+    {
+        lockCount = 0;
+        waiterCount = 0;
+        deadlines.clear();
+        nameIndex.clear();
+        waiterIndex.clear();
+    }
+
+    private void readSnapshot(final SnapshotReader reader)
+    {
+        final UnsafeBuffer record = snapshotRecord;
+        reader.readFully(record, 0, SNAPSHOT_HEADER_LENGTH);
+        final long magic = record.getLong(0, ORDER);
+        final int format = record.getInt(8, ORDER);
+        final int locks = record.getInt(12, ORDER);
+        final int waiters = record.getInt(16, ORDER);
+        require(SNAPSHOT_MAGIC == magic && SNAPSHOT_FORMAT == format, "not a lock table snapshot");
+        require(locks >= 0 && locks <= maxLocks, "lock count outside this table's budget");
+        require(waiters >= 0 && waiters <= maxWaiters, "waiter count outside this table's budget");
+
+        for (int slot = 0; slot < locks; slot++)
+        {
+            reader.readFully(record, 0, Integer.BYTES);
+            final int length = record.getInt(0, ORDER);
+            require(length > 0 && length <= maxNameLength, "lock name length outside this table's limit");
+            reader.readFully(names, nameOffset(slot), length);
+            reader.readFully(record, 0, LOCK_RECORD_FIXED_LENGTH);
+            nameLength[slot] = length;
+            nameHash[slot] = hash(names, nameOffset(slot), length);
+            holderSession[slot] = record.getLong(0, ORDER);
+            holderOwner[slot] = record.getLong(8, ORDER);
+            token[slot] = record.getLong(16, ORDER);
+            holdCount[slot] = record.getInt(24, ORDER);
+            waitHead[slot] = record.getInt(28, ORDER);
+            waitTail[slot] = record.getInt(32, ORDER);
+            waitCount[slot] = record.getInt(36, ORDER);
+            require(token[slot] > 0 && holdCount[slot] > 0, "lock record is not held");
+            require(waitCount[slot] >= 0 && waitCount[slot] <= maxWaitersPerLock, "queue outside the budget");
+            require(isWaiterLink(waitHead[slot], waiters) && isWaiterLink(waitTail[slot], waiters), "bad queue end");
+            require(NONE == find(names, nameOffset(slot), length, nameHash[slot]), "lock name appears twice");
+            nameIndex.insert(nameHash[slot], slot);
+            lockCount = slot + 1;
+        }
+
+        for (int waiter = 0; waiter < waiters; waiter++)
+        {
+            reader.readFully(record, 0, WAITER_RECORD_LENGTH);
+            waiterSession[waiter] = record.getLong(0, ORDER);
+            waiterOwner[waiter] = record.getLong(8, ORDER);
+            waiterSequence[waiter] = record.getLong(16, ORDER);
+            waiterDeadline[waiter] = record.getLong(24, ORDER);
+            waiterTicket[waiter] = record.getLong(32, ORDER);
+            waiterLock[waiter] = record.getInt(40, ORDER);
+            waiterPrev[waiter] = record.getInt(44, ORDER);
+            waiterNext[waiter] = record.getInt(48, ORDER);
+            deadlines.absent(waiter);
+            require(waiterLock[waiter] >= 0 && waiterLock[waiter] < locks, "waiter of no lock");
+            require(isWaiterLink(waiterPrev[waiter], waiters) && isWaiterLink(waiterNext[waiter], waiters),
+                "bad queue link");
+        }
+        waiterCount = waiters;
+
+        int queued = 0;
+        for (int slot = 0; slot < locks; slot++)
+        {
+            int previous = NONE;
+            int waiter = waitHead[slot];
+            for (int i = 0; i < waitCount[slot]; i++)
+            {
+                require(NONE != waiter && waiterLock[waiter] == slot && waiterPrev[waiter] == previous,
+                    "queue links disagree");
+                previous = waiter;
+                waiter = waiterNext[waiter];
+            }
+            require(NONE == waiter && waitTail[slot] == previous, "queue length disagrees with its links");
+            queued += waitCount[slot];
+        }
+        require(queued == waiters, "waiters outside every queue");
+
+        for (int waiter = 0; waiter < waiters; waiter++)
+        {
+            if (NO_DEADLINE != waiterDeadline[waiter])
+            {
+                deadlines.add(waiter);
+            }
+            waiterIndex.insert(waiterHash(waiter), waiter);
+        }
+    }
+
+    private static boolean isWaiterLink(final int link, final int waiters)
+    {
+        return NONE == link || (link >= 0 && link < waiters);
+    }
+
+    private static void require(final boolean condition, final String problem)
+    {
+        if (!condition)
+        {
+            throw new GridException(Status.MALFORMED, "lock table snapshot refused: " + problem);
+        }
+    }
+}
