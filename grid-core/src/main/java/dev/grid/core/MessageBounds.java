@@ -78,10 +78,12 @@ public final class MessageBounds
         {
             return DecodeError.TRUNCATED.code();
         }
-        final int blockLength = buffer.getShort(offset, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-        final int templateId = buffer.getShort(offset + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-        final int schemaId = buffer.getShort(offset + 4, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-        final int actingVersion = buffer.getShort(offset + 6, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        // The four uint16 header fields in one read: blockLength, templateId, schemaId, version.
+        final long header = buffer.getLong(offset, ByteOrder.LITTLE_ENDIAN);
+        final int blockLength = (int)(header & 0xFFFF);
+        final int templateId = (int)((header >>> 16) & 0xFFFF);
+        final int schemaId = (int)((header >>> 32) & 0xFFFF);
+        final int actingVersion = (int)(header >>> 48);
 
         if (schemaId != MessageHeaderDecoder.SCHEMA_ID)
         {
@@ -156,8 +158,8 @@ public final class MessageBounds
         {
             return DecodeError.TRUNCATED.code();
         }
-        final int entryBlockLength = (int)readUnsigned(buffer, start + group.blockLengthOffset, group.blockLengthType);
-        final long count = readUnsigned(buffer, start + group.countOffset, group.countType);
+        final int entryBlockLength = (int)readUnsigned(buffer, start + group.blockLengthOffset, group.blockLengthSize);
+        final long count = readUnsigned(buffer, start + group.countOffset, group.countSize);
         int position = start + group.headerLength;
         if (entryBlockLength > 0 && count > (limit - position) / entryBlockLength)
         {
@@ -194,7 +196,7 @@ public final class MessageBounds
         {
             return DecodeError.TRUNCATED.code();
         }
-        final long dataLength = readUnsigned(buffer, start, varData.countType);
+        final long dataLength = readUnsigned(buffer, start, varData.countSize);
         if (dataLength > varData.maxLength)
         {
             return DecodeError.VAR_DATA_TOO_LONG.code();
@@ -207,16 +209,29 @@ public final class MessageBounds
         return dataStart + (int)dataLength;
     }
 
-    private static long readUnsigned(final DirectBuffer buffer, final int index, final PrimitiveType type)
+    private static long readUnsigned(final DirectBuffer buffer, final int index, final int size)
+    {
+        if (4 == size)
+        {
+            return buffer.getInt(index, ByteOrder.LITTLE_ENDIAN) & 0xFFFF_FFFFL;
+        }
+        if (2 == size)
+        {
+            return buffer.getShort(index, ByteOrder.LITTLE_ENDIAN) & 0xFFFFL;
+        }
+        return buffer.getByte(index) & 0xFFL;
+    }
+
+    private static int unsignedSize(final PrimitiveType type)
     {
         switch (type)
         {
             case UINT8:
-                return buffer.getByte(index) & 0xFFL;
+                return 1;
             case UINT16:
-                return buffer.getShort(index, ByteOrder.LITTLE_ENDIAN) & 0xFFFFL;
+                return 2;
             case UINT32:
-                return buffer.getInt(index, ByteOrder.LITTLE_ENDIAN) & 0xFFFF_FFFFL;
+                return 4;
             default:
                 throw new IllegalStateException("unsupported length type " + type);
         }
@@ -228,26 +243,38 @@ public final class MessageBounds
     private static final class Block
     {
         final int schemaBlockLength;
-        final int[] fieldEnds;
-        final int[] fieldVersions;
+        /** The shortest block each acting version may send: the end of its last field. */
+        final int[] minLengthByVersion;
         final EnumField[] enums;
 
         Block(final int schemaBlockLength, final int[] fieldEnds, final int[] fieldVersions, final EnumField[] enums)
         {
             this.schemaBlockLength = schemaBlockLength;
-            this.fieldEnds = fieldEnds;
-            this.fieldVersions = fieldVersions;
+            int maxVersion = 0;
+            for (final int version : fieldVersions)
+            {
+                maxVersion = Math.max(maxVersion, version);
+            }
+            minLengthByVersion = new int[maxVersion + 1];
+            for (int version = 0; version <= maxVersion; version++)
+            {
+                for (int i = 0; i < fieldEnds.length; i++)
+                {
+                    if (fieldVersions[i] <= version)
+                    {
+                        minLengthByVersion[version] = Math.max(minLengthByVersion[version], fieldEnds[i]);
+                    }
+                }
+            }
             this.enums = enums;
         }
 
         int check(final DirectBuffer buffer, final int blockStart, final int blockLength, final int actingVersion)
         {
-            for (int i = 0; i < fieldEnds.length; i++)
+            final int[] minLengths = minLengthByVersion;
+            if (blockLength < minLengths[Math.min(actingVersion, minLengths.length - 1)])
             {
-                if (fieldVersions[i] <= actingVersion && fieldEnds[i] > blockLength)
-                {
-                    return DecodeError.BLOCK_TOO_SHORT.code();
-                }
+                return DecodeError.BLOCK_TOO_SHORT.code();
             }
             for (final EnumField field : enums)
             {
@@ -266,6 +293,8 @@ public final class MessageBounds
         final int sinceVersion;
         final PrimitiveType type;
         final long[] sortedValues;
+        /** For one-byte enums (nearly all): bit v is set if v is a valid value, a check without a search. */
+        final long[] byteValues;
 
         EnumField(final int offset, final int sinceVersion, final PrimitiveType type, final long[] sortedValues)
         {
@@ -273,16 +302,30 @@ public final class MessageBounds
             this.sinceVersion = sinceVersion;
             this.type = type;
             this.sortedValues = sortedValues;
+            if (type == PrimitiveType.UINT8)
+            {
+                byteValues = new long[4];
+                for (final long value : sortedValues)
+                {
+                    byteValues[(int)(value >>> 6)] |= 1L << value;
+                }
+            }
+            else
+            {
+                byteValues = null;
+            }
         }
 
         boolean isValid(final DirectBuffer buffer, final int blockStart)
         {
+            if (null != byteValues)
+            {
+                final int value = buffer.getByte(blockStart + offset) & 0xFF;
+                return (byteValues[value >>> 6] & (1L << value)) != 0;
+            }
             final long value;
             switch (type)
             {
-                case UINT8:
-                    value = buffer.getByte(blockStart + offset) & 0xFFL;
-                    break;
                 case CHAR:
                 case INT8:
                     value = buffer.getByte(blockStart + offset);
@@ -315,10 +358,10 @@ public final class MessageBounds
         final boolean isGroup;
         final int sinceVersion;
         final int headerLength;
-        final PrimitiveType countType;
+        final int countSize;
         final long maxLength;
         final int blockLengthOffset;
-        final PrimitiveType blockLengthType;
+        final int blockLengthSize;
         final int countOffset;
         final Block block;
         final Section[] nested;
@@ -327,10 +370,10 @@ public final class MessageBounds
             final boolean isGroup,
             final int sinceVersion,
             final int headerLength,
-            final PrimitiveType countType,
+            final int countSize,
             final long maxLength,
             final int blockLengthOffset,
-            final PrimitiveType blockLengthType,
+            final int blockLengthSize,
             final int countOffset,
             final Block block,
             final Section[] nested)
@@ -338,10 +381,10 @@ public final class MessageBounds
             this.isGroup = isGroup;
             this.sinceVersion = sinceVersion;
             this.headerLength = headerLength;
-            this.countType = countType;
+            this.countSize = countSize;
             this.maxLength = maxLength;
             this.blockLengthOffset = blockLengthOffset;
-            this.blockLengthType = blockLengthType;
+            this.blockLengthSize = blockLengthSize;
             this.countOffset = countOffset;
             this.block = block;
             this.nested = nested;
@@ -471,10 +514,10 @@ public final class MessageBounds
                     true,
                     token.version(),
                     dimensions.encodedLength(),
-                    countToken.encoding().primitiveType(),
+                    unsignedSize(countToken.encoding().primitiveType()),
                     0,
                     blockLengthToken.offset(),
-                    blockLengthToken.encoding().primitiveType(),
+                    unsignedSize(blockLengthToken.encoding().primitiveType()),
                     countToken.offset(),
                     compileBlock(token.encodedLength(), groupBody),
                     compileSections(groupBody)));
@@ -488,10 +531,10 @@ public final class MessageBounds
                     false,
                     token.version(),
                     dataToken.offset(),
-                    lengthToken.encoding().primitiveType(),
+                    unsignedSize(lengthToken.encoding().primitiveType()),
                     lengthToken.encoding().applicableMaxValue().longValue(),
                     0,
-                    null,
+                    0,
                     0,
                     null,
                     new Section[0]));
