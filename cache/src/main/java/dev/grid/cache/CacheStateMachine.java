@@ -98,6 +98,11 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
         batchValueLengths = new int[batch];
     }
 
+    CacheStore store()
+    {
+        return store;
+    }
+
     public CacheContext context()
     {
         return context;

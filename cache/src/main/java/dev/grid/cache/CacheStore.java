@@ -469,6 +469,16 @@ final class CacheStore implements AutoCloseable
         }
     }
 
+    int victim()
+    {
+        return order.victim();
+    }
+
+    int nextVictim(final int slot)
+    {
+        return order.nextVictim(slot);
+    }
+
     int freeBlocks()
     {
         return freeBlockCount;
