@@ -23,6 +23,7 @@ public final class CacheContext
     public static final String LFU_LOG_FACTOR_PROP = "grid.cache.lfu.log.factor";
     public static final String LFU_DECAY_PROP = "grid.cache.lfu.decay.ns";
     public static final String MAX_BATCH_PROP = "grid.cache.max.batch";
+    public static final String LFU_DYNAMIC_AGING_PROP = "grid.cache.lfu.dynamic.aging";
 
     /** The most entries one cache may hold: its slot table (64 bytes each) stays within one 1 GiB buffer. */
     public static final int MAX_ENTRIES_LIMIT = 1 << 24;
@@ -44,6 +45,7 @@ public final class CacheContext
     private int lfuLogFactor = Integer.getInteger(LFU_LOG_FACTOR_PROP, 10);
     private long lfuDecayNanos = Long.getLong(LFU_DECAY_PROP, TimeUnit.MINUTES.toNanos(1));
     private int maxBatchSize = Integer.getInteger(MAX_BATCH_PROP, 256);
+    private boolean lfuDynamicAging = Boolean.parseBoolean(System.getProperty(LFU_DYNAMIC_AGING_PROP, "false"));
     private boolean concluded;
 
     /**
@@ -307,6 +309,21 @@ public final class CacheContext
     }
 
     /**
+     * @return whether LFU counts also age on eviction (LFU-DA): the aging floor rises to each evicted entry's score.
+     */
+    public boolean lfuDynamicAging()
+    {
+        return lfuDynamicAging;
+    }
+
+    public CacheContext lfuDynamicAging(final boolean lfuDynamicAging)
+    {
+        checkMutable();
+        this.lfuDynamicAging = lfuDynamicAging;
+        return this;
+    }
+
+    /**
      * @return the most keys in one getAll or putAll, and hashes in one access-hint command.
      */
     public int maxBatchSize()
@@ -327,7 +344,7 @@ public final class CacheContext
             ", memoryBudgetBytes=" + memoryBudgetBytes + ", maxEntries=" + maxEntries +
             ", maxKeyLength=" + maxKeyLength + ", maxValueLength=" + maxValueLength +
             ", defaultTtlNanos=" + defaultTtlNanos + ", blockSize=" + blockSize + ", sweepBudget=" + sweepBudget +
-            ", lfuLogFactor=" + lfuLogFactor + ", lfuDecayNanos=" + lfuDecayNanos +
+            ", lfuLogFactor=" + lfuLogFactor + ", lfuDecayNanos=" + lfuDecayNanos + ", lfuDynamicAging=" + lfuDynamicAging +
             ", maxBatchSize=" + maxBatchSize + '}';
     }
 }

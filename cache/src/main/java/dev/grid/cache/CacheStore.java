@@ -84,6 +84,7 @@ final class CacheStore implements AutoCloseable
     private int freeBlockHead;
     private int freeBlockCount;
     private int sweepCursor;
+    private int expiringEntries;
     private long now;
     private long hits;
     private long misses;
@@ -111,7 +112,7 @@ final class CacheStore implements AutoCloseable
         blockLinks = allocate(4, blockCount * Integer.BYTES);
 
         order = CachePolicy.LRU == context.policy() ?
-            new LruOrder(slots) : new LfuOrder(slots, context.lfuLogFactor(), context.lfuDecayNanos());
+            new LruOrder(slots) : new LfuOrder(slots, context.lfuLogFactor(), context.lfuDecayNanos(), context.lfuDynamicAging());
         stateScratch = new UnsafeBuffer(new byte[SNAPSHOT_HEADER_LENGTH + order.stateLength()]);
         header.putLong(LOG_TIME_OFFSET, Long.MIN_VALUE);
         initialise();
@@ -151,6 +152,7 @@ final class CacheStore implements AutoCloseable
         freeBlockCount = blockCount;
         sweepCursor = 0;
         entries = 0;
+        expiringEntries = 0;
         order.clear();
     }
 
@@ -176,9 +178,14 @@ final class CacheStore implements AutoCloseable
 
     /**
      * The incremental TTL sweep: examines the next {@code sweepBudget} slots in slot order and expires what is due.
+     * Skipped (cursor unmoved) while no live entry has a TTL.
      */
     void sweep()
     {
+        if (0 == expiringEntries)
+        {
+            return;
+        }
         for (int i = 0; i < sweepBudget; i++)
         {
             final int slot = sweepCursor;
@@ -330,6 +337,7 @@ final class CacheStore implements AutoCloseable
         beginWrite(offset);
         slots.putLong(offset + HASH_OFFSET, hash);
         slots.putLong(offset + EXPIRE_AT_OFFSET, expireAt);
+        expiringEntries += NEVER == expireAt ? 0 : 1;
         slots.putLong(offset + ENTRY_VERSION_OFFSET, entryVersion);
         slots.putInt(offset + FIRST_BLOCK_OFFSET, firstBlock);
         slots.putInt(offset + KEY_LENGTH_OFFSET, keyLength);
@@ -413,6 +421,8 @@ final class CacheStore implements AutoCloseable
         {
             resizeChain(firstBlock, oldBlocks, newBlocks);
         }
+        expiringEntries += (NEVER == expireAt ? 0 : 1) -
+            (NEVER == slots.getLong(offset + EXPIRE_AT_OFFSET) ? 0 : 1);
         slots.putLong(offset + EXPIRE_AT_OFFSET, expireAt);
         slots.putLong(offset + ENTRY_VERSION_OFFSET, entryVersion);
         slots.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
@@ -464,6 +474,7 @@ final class CacheStore implements AutoCloseable
             {
                 throw new IllegalStateException("budget invariant broken: nothing left to evict");
             }
+            order.evicting(victim);
             removeEntry(victim);
             evictions++;
         }
@@ -508,6 +519,7 @@ final class CacheStore implements AutoCloseable
         beginWrite(offset);
         removeFromIndex(hash, slot);
         releaseBlocks(slots.getInt(offset + FIRST_BLOCK_OFFSET), blockTotal);
+        expiringEntries -= NEVER == slots.getLong(offset + EXPIRE_AT_OFFSET) ? 0 : 1;
         slots.putInt(offset + STATE_OFFSET, FREE);
         slots.putInt(offset + FIRST_BLOCK_OFFSET, NONE);
         slots.putInt(offset + PREV_OFFSET, NONE);
@@ -821,7 +833,8 @@ final class CacheStore implements AutoCloseable
     {
         checksum.reset()
             .update(entries).update(freeSlotHead).update(freeSlotCount).update(freeBlockHead).update(freeBlockCount)
-            .update(sweepCursor).update(now).update(hits).update(misses).update(evictions).update(expirations);
+            .update(sweepCursor).update(expiringEntries).update(now)
+            .update(hits).update(misses).update(evictions).update(expirations);
         order.checksumState(checksum);
         for (int slot = order.victim(); NONE != slot; slot = order.nextVictim(slot))
         {
@@ -868,7 +881,7 @@ final class CacheStore implements AutoCloseable
         stateScratch.putLong(80, misses);
         stateScratch.putLong(88, evictions);
         stateScratch.putLong(96, expirations);
-        stateScratch.putLong(104, 0);
+        stateScratch.putLong(104, expiringEntries);
         stateScratch.putLong(112, 0);
         stateScratch.putLong(120, 0);
         order.writeState(stateScratch, SNAPSHOT_HEADER_LENGTH);
@@ -911,6 +924,7 @@ final class CacheStore implements AutoCloseable
         freeBlockHead = stateScratch.getInt(52);
         freeBlockCount = stateScratch.getInt(56);
         sweepCursor = stateScratch.getInt(60);
+        expiringEntries = (int)stateScratch.getLong(104);
         now = stateScratch.getLong(64);
         hits = stateScratch.getLong(72);
         misses = stateScratch.getLong(80);

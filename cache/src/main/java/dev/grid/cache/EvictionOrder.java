@@ -32,6 +32,9 @@ interface EvictionOrder
      */
     int nextVictim(int slot);
 
+    /** The slot is about to be evicted to make room (not removed or expired): counts may age. */
+    void evicting(int slot);
+
     /** Log time advanced; counts may age. */
     void advanceTime(long now);
 

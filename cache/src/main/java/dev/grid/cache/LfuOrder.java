@@ -11,13 +11,14 @@ import static dev.grid.cache.CacheStore.SLOT_LENGTH;
 /**
  * LFU with Redis-style logarithmic counters that decay over log time, exact and O(1).
  * <p>
- * Each slot stores a score: its count plus the decay period of its last access. A slot's decayed count is
- * {@code score - period(now)}, so ordering by score is ordering by decayed count, and aging every count at once is
- * free. The eviction order is: lowest score first, ties to the least recent. Scores of live slots lie below
- * {@code period + 256}; buckets form a ring of 256 lists indexed by {@code score mod 256}, each most recent at its
- * head. When the period advances, the lowest bucket is moved behind the tail of the next one, so slots whose score
+ * Each slot stores a score: its count plus the floor at its last access. The floor is the aging clock: the decay
+ * period of the log time (one per {@code lfuDecayNanos}, as Redis's lfu-decay-time), raised to the score of each
+ * evicted entry (dynamic aging, as LFU-DA). A slot's decayed count is {@code score - floor}, so ordering by score is
+ * ordering by decayed count, and aging every count at once is free. The eviction order is: lowest score first, ties to the least recent. Scores of live slots lie below
+ * {@code floor + 256}; buckets form a ring of 256 lists indexed by {@code score mod 256}, each most recent at its
+ * head. When the floor advances, the lowest bucket is moved behind the tail of the next one, so slots whose score
  * fell below the period (decayed to 0 and below) stay in the lowest bucket, still lowest score first. An access
- * re-scores a slot to {@code period + increment(max(0, score - period))} and puts it at its bucket's head.
+ * re-scores a slot to {@code floor + increment(max(0, score - floor))} and puts it at its bucket's head.
  */
 final class LfuOrder implements EvictionOrder
 {
@@ -29,11 +30,13 @@ final class LfuOrder implements EvictionOrder
     private final long[] nonEmpty = new long[BUCKETS / Long.SIZE];
     private final int logFactor;
     private final long decayNanos;
+    private final boolean dynamicAging;
     private long period;
     private long accessCount;
 
-    LfuOrder(final UnsafeBuffer slots, final int logFactor, final long decayNanos)
+    LfuOrder(final UnsafeBuffer slots, final int logFactor, final long decayNanos, final boolean dynamicAging)
     {
+        this.dynamicAging = dynamicAging;
         this.slots = slots;
         this.lists = new SlotLists(slots, BUCKETS);
         this.logFactor = logFactor;
@@ -129,6 +132,20 @@ final class LfuOrder implements EvictionOrder
             remaining -= span;
         }
         return NONE;
+    }
+
+    /**
+     * Dynamic aging (LFU-DA): the floor rises to the score of what is evicted, so counts are relative to what the
+     * cache currently evicts and new entries are not the next victims by default. The victim is in the lowest
+     * non-empty bucket, so every bucket below its score is empty and the floor moves without any merge.
+     */
+    public void evicting(final int slot)
+    {
+        final long score = score(slot);
+        if (dynamicAging && score > period)
+        {
+            period = score;
+        }
     }
 
     public void advanceTime(final long now)

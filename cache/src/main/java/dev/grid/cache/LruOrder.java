@@ -51,6 +51,10 @@ final class LruOrder implements EvictionOrder
         return lists.prev(slot);
     }
 
+    public void evicting(final int slot)
+    {
+    }
+
     public void advanceTime(final long now)
     {
     }

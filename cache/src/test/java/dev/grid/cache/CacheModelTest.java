@@ -30,11 +30,12 @@ class CacheModelTest
     static Stream<Arguments> configurations()
     {
         return Stream.of(
-            Arguments.of(CachePolicy.LRU, 0L, 1L),
-            Arguments.of(CachePolicy.LFU, 0L, 2L),
-            Arguments.of(CachePolicy.LRU, 20 * DECAY, 3L),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, 4L),
-            Arguments.of(CachePolicy.LFU, 0L, 5L));
+            Arguments.of(CachePolicy.LRU, 0L, false, 1L),
+            Arguments.of(CachePolicy.LFU, 0L, false, 2L),
+            Arguments.of(CachePolicy.LRU, 20 * DECAY, false, 3L),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, false, 4L),
+            Arguments.of(CachePolicy.LFU, 0L, true, 5L),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, true, 6L));
     }
 
     private static final Fences FENCES = (lockName, offset, length, token) ->
@@ -43,13 +44,14 @@ class CacheModelTest
 
     @ParameterizedTest
     @MethodSource("configurations")
-    void matchesTheReferenceOnRandomSequences(final CachePolicy policy, final long defaultTtl, final long seed)
+    void matchesTheReferenceOnRandomSequences(
+        final CachePolicy policy, final long defaultTtl, final boolean dynamicAging, final long seed)
     {
         final CacheContext context = new CacheContext()
             .name("model").serviceId(1).policy(policy)
             .maxEntries(32).blockSize(32).memoryBudgetBytes(32 * 48)
             .maxKeyLength(24).maxValueLength(100).defaultTtlNanos(defaultTtl)
-            .sweepBudget(3).lfuLogFactor(2).lfuDecayNanos(DECAY).maxBatchSize(6);
+            .sweepBudget(3).lfuLogFactor(2).lfuDecayNanos(DECAY).lfuDynamicAging(dynamicAging).maxBatchSize(6);
         final ReferenceCache reference = new ReferenceCache(context.conclude());
         try (CacheStateMachine cache = new CacheStateMachine(context, FENCES))
         {

@@ -97,14 +97,21 @@ final class ReferenceCache
         return Arrays.toString(key);
     }
 
+    private long agingFloor;
+
+    /** The LFU aging clock: log-time decay periods, raised to each evicted entry's score. */
     private long period()
     {
-        return LfuCounter.period(now, context.lfuDecayNanos());
+        return Math.max(agingFloor, LfuCounter.period(now, context.lfuDecayNanos()));
     }
 
     void onLogTime(final long timestamp)
     {
         advance(timestamp);
+        if (map.values().stream().allMatch(e -> e.expireAt == Long.MAX_VALUE))
+        {
+            return;
+        }
         for (int i = 0; i < context.sweepBudget(); i++)
         {
             final int slot = sweepCursor;
@@ -194,7 +201,12 @@ final class ReferenceCache
     {
         while (freeBlocks < blocks || freeSlots.size() < slots)
         {
-            removeEntry(victim());
+            final Entry victim = victim();
+            if (lfu && context.lfuDynamicAging())
+            {
+                agingFloor = Math.max(period(), victim.score);
+            }
+            removeEntry(victim);
             evictions++;
         }
     }

@@ -50,10 +50,17 @@ public final class TraceReplay
      */
     public TraceReplay(final CachePolicy policy, final int capacity)
     {
-        cache = new CacheStateMachine(new CacheContext()
-            .name("trace").serviceId(0).policy(policy).maxEntries(capacity).blockSize(16)
-            .memoryBudgetBytes(16L * capacity).maxKeyLength(Long.BYTES).maxValueLength(Long.BYTES)
-            .sweepBudget(0), Fences.NONE);
+        this(new CacheContext().policy(policy).maxEntries(capacity));
+    }
+
+    /**
+     * @param context policy, capacity (maxEntries) and LFU settings; name, sizes and budgets are set here.
+     */
+    public TraceReplay(final CacheContext context)
+    {
+        cache = new CacheStateMachine(context
+            .name("trace").serviceId(0).blockSize(16).memoryBudgetBytes(16L * context.maxEntries())
+            .maxKeyLength(Long.BYTES).maxValueLength(Long.BYTES).sweepBudget(0), Fences.NONE);
     }
 
     /**
@@ -80,7 +87,7 @@ public final class TraceReplay
     private Status apply(final int length)
     {
         index++;
-        final long timestamp = index * NANOS_PER_ACCESS;
+        final long timestamp = accesses * NANOS_PER_ACCESS;
         cache.onLogTime(index, timestamp);
         cache.apply(index, timestamp, 0, index, command, 0, length, response, 0);
         return responseDecoder.wrapAndApplyHeader(response, 0, headerDecoder.wrap(response, 0)).status();
@@ -108,7 +115,17 @@ public final class TraceReplay
      */
     public static double replay(final long[] trace, final CachePolicy policy, final int capacity)
     {
-        final TraceReplay replay = new TraceReplay(policy, capacity);
+        return replay(trace, new CacheContext().policy(policy).maxEntries(capacity));
+    }
+
+    /**
+     * Replays a whole trace through a cache configured by {@code context} (see {@link #TraceReplay(CacheContext)}).
+     *
+     * @return the hit ratio.
+     */
+    public static double replay(final long[] trace, final CacheContext context)
+    {
+        final TraceReplay replay = new TraceReplay(context);
         try
         {
             for (final long traceKey : trace)
