@@ -24,6 +24,7 @@ public final class CacheContext
     public static final String LFU_DECAY_PROP = "grid.cache.lfu.decay.ns";
     public static final String MAX_BATCH_PROP = "grid.cache.max.batch";
     public static final String LFU_DYNAMIC_AGING_PROP = "grid.cache.lfu.dynamic.aging";
+    public static final String ADMISSION_PROP = "grid.cache.admission";
 
     /** The most entries one cache may hold: its slot table (64 bytes each) stays within one 1 GiB buffer. */
     public static final int MAX_ENTRIES_LIMIT = 1 << 24;
@@ -45,6 +46,7 @@ public final class CacheContext
     private int lfuLogFactor = Integer.getInteger(LFU_LOG_FACTOR_PROP, 10);
     private long lfuDecayNanos = Long.getLong(LFU_DECAY_PROP, TimeUnit.MINUTES.toNanos(1));
     private int maxBatchSize = Integer.getInteger(MAX_BATCH_PROP, 256);
+    private boolean admission = Boolean.parseBoolean(System.getProperty(ADMISSION_PROP, "false"));
     private boolean lfuDynamicAging = Boolean.parseBoolean(System.getProperty(LFU_DYNAMIC_AGING_PROP, "false"));
     private boolean concluded;
 
@@ -135,7 +137,8 @@ public final class CacheContext
     public long offHeapBytes()
     {
         return (long)blockCount() * blockSize + (long)blockCount() * Integer.BYTES +
-            (long)maxEntries * CacheStore.SLOT_LENGTH + (long)indexCapacity() * Long.BYTES;
+            (long)maxEntries * CacheStore.SLOT_LENGTH + (long)indexCapacity() * Long.BYTES +
+            (admission ? (long)FrequencySketch.wordsFor(maxEntries) * Long.BYTES : 0);
     }
 
     private void checkMutable()
@@ -309,6 +312,23 @@ public final class CacheContext
     }
 
     /**
+     * @return whether new keys pass a TinyLFU admission filter when the cache is full: a put that would evict is
+     * refused (LIMIT_EXCEEDED) unless the new key is more frequent, by a deterministic frequency sketch, than the
+     * entry it would evict.
+     */
+    public boolean admission()
+    {
+        return admission;
+    }
+
+    public CacheContext admission(final boolean admission)
+    {
+        checkMutable();
+        this.admission = admission;
+        return this;
+    }
+
+    /**
      * @return whether LFU counts also age on eviction (LFU-DA): the aging floor rises to each evicted entry's score.
      */
     public boolean lfuDynamicAging()
@@ -344,7 +364,7 @@ public final class CacheContext
             ", memoryBudgetBytes=" + memoryBudgetBytes + ", maxEntries=" + maxEntries +
             ", maxKeyLength=" + maxKeyLength + ", maxValueLength=" + maxValueLength +
             ", defaultTtlNanos=" + defaultTtlNanos + ", blockSize=" + blockSize + ", sweepBudget=" + sweepBudget +
-            ", lfuLogFactor=" + lfuLogFactor + ", lfuDecayNanos=" + lfuDecayNanos + ", lfuDynamicAging=" + lfuDynamicAging +
+            ", lfuLogFactor=" + lfuLogFactor + ", lfuDecayNanos=" + lfuDecayNanos + ", lfuDynamicAging=" + lfuDynamicAging + ", admission=" + admission +
             ", maxBatchSize=" + maxBatchSize + '}';
     }
 }

@@ -74,6 +74,7 @@ final class CacheStore implements AutoCloseable
     final UnsafeBuffer blockLinks;
     private final ByteBuffer[] memory;
     private final EvictionOrder order;
+    private final FrequencySketch sketch;
     private final UnsafeBuffer stateScratch;
     private final long defaultTtlNanos;
     private final int sweepBudget;
@@ -104,12 +105,14 @@ final class CacheStore implements AutoCloseable
         defaultTtlNanos = context.defaultTtlNanos();
         sweepBudget = context.sweepBudget();
 
-        memory = new ByteBuffer[5];
+        memory = new ByteBuffer[6];
         header = allocate(0, HEADER_LENGTH);
         slots = allocate(1, maxEntries * SLOT_LENGTH);
         index = allocate(2, context.indexCapacity() * Long.BYTES);
         blocks = allocate(3, blockCount * blockSize);
         blockLinks = allocate(4, blockCount * Integer.BYTES);
+        sketch = context.admission() ? new FrequencySketch(
+            allocate(5, FrequencySketch.wordsFor(maxEntries) * Long.BYTES), maxEntries) : null;
 
         order = CachePolicy.LRU == context.policy() ?
             new LruOrder(slots) : new LfuOrder(slots, context.lfuLogFactor(), context.lfuDecayNanos(), context.lfuDynamicAging());
@@ -294,17 +297,42 @@ final class CacheStore implements AutoCloseable
     {
         hits++;
         order.access(slot);
+        recordFrequency(slot);
+    }
+
+    private void recordFrequency(final int slot)
+    {
+        if (null != sketch)
+        {
+            sketch.increment(slots.getLong(slot * SLOT_LENGTH + HASH_OFFSET));
+        }
+    }
+
+    /**
+     * TinyLFU admission, when configured: a new key that needs an eviction is admitted only if it is more frequent
+     * than the entry it would evict, counting this access. A refused key's access is still counted.
+     *
+     * @return true if the key may be inserted.
+     */
+    boolean admit(final long hash, final int blocksNeeded)
+    {
+        if (null == sketch || (freeSlotCount >= 1 && freeBlockCount >= blocksNeeded))
+        {
+            return true;
+        }
+        final int victim = order.victim();
+        final int candidate = Math.min(15, sketch.frequency(hash) + 1);
+        if (candidate > sketch.frequency(slots.getLong(victim * SLOT_LENGTH + HASH_OFFSET)))
+        {
+            return true;
+        }
+        sketch.increment(hash);
+        return false;
     }
 
     void miss()
     {
         misses++;
-    }
-
-    /** A write to a live slot that is not a rewrite: counts toward recency and frequency. */
-    void access(final int slot)
-    {
-        order.access(slot);
     }
 
     // ---------------------------------------------------------------- writes
@@ -349,6 +377,7 @@ final class CacheStore implements AutoCloseable
 
         insertIntoIndex(hash, slot);
         order.insertNew(slot);
+        recordFrequency(slot);
         entries++;
         return slot;
     }
@@ -376,6 +405,7 @@ final class CacheStore implements AutoCloseable
         }
         rewriteDetached(slot, value, valueOffset, valueLength, expireAt, entryVersion);
         order.reinsertAccessed(slot);
+        recordFrequency(slot);
     }
 
     /**
@@ -401,6 +431,7 @@ final class CacheStore implements AutoCloseable
     {
         rewriteDetached(slot, value, valueOffset, valueLength, expireAt, entryVersion);
         order.reinsertAccessed(slot);
+        recordFrequency(slot);
     }
 
     private void rewriteDetached(
@@ -453,6 +484,7 @@ final class CacheStore implements AutoCloseable
         }
         endWrite(offset);
         order.access(slot);
+        recordFrequency(slot);
     }
 
     void remove(final int slot)
@@ -836,6 +868,10 @@ final class CacheStore implements AutoCloseable
             .update(sweepCursor).update(expiringEntries).update(now)
             .update(hits).update(misses).update(evictions).update(expirations);
         order.checksumState(checksum);
+        if (null != sketch)
+        {
+            sketch.checksum(checksum);
+        }
         for (int slot = order.victim(); NONE != slot; slot = order.nextVictim(slot))
         {
             final int offset = slot * SLOT_LENGTH;
@@ -883,13 +919,22 @@ final class CacheStore implements AutoCloseable
         stateScratch.putLong(96, expirations);
         stateScratch.putLong(104, expiringEntries);
         stateScratch.putLong(112, 0);
-        stateScratch.putLong(120, 0);
+        if (null != sketch)
+        {
+            sketch.writeState(stateScratch, 112);
+        }
+        stateScratch.putInt(120, null == sketch ? 0 : 1);
+        stateScratch.putInt(124, 0);
         order.writeState(stateScratch, SNAPSHOT_HEADER_LENGTH);
         writer.write(stateScratch, 0, stateScratch.capacity());
         writer.write(slots, 0, slots.capacity());
         writer.write(index, 0, index.capacity());
         writer.write(blockLinks, 0, blockLinks.capacity());
         writer.write(blocks, 0, blocks.capacity());
+        if (null != sketch)
+        {
+            writer.write(sketch.table(), 0, sketch.table().capacity());
+        }
     }
 
     /**
@@ -899,7 +944,8 @@ final class CacheStore implements AutoCloseable
      */
     void restore(final SnapshotReader reader)
     {
-        final long regions = (long)slots.capacity() + index.capacity() + blockLinks.capacity() + blocks.capacity();
+        final long regions = (long)slots.capacity() + index.capacity() + blockLinks.capacity() + blocks.capacity() +
+            (null == sketch ? 0 : sketch.table().capacity());
         if (reader.remaining() != stateScratch.capacity() + regions)
         {
             throw new GridException(Status.MALFORMED, "cache snapshot has " + reader.remaining() +
@@ -910,7 +956,7 @@ final class CacheStore implements AutoCloseable
             stateScratch.getInt(12) != context.policy().ordinal() || stateScratch.getInt(16) != maxEntries ||
             stateScratch.getInt(20) != blockSize || stateScratch.getInt(24) != blockCount ||
             stateScratch.getInt(28) != indexMask + 1 || stateScratch.getInt(32) != maxKeyLength ||
-            stateScratch.getInt(36) != maxValueLength)
+            stateScratch.getInt(36) != maxValueLength || stateScratch.getInt(120) != (null == sketch ? 0 : 1))
         {
             throw new GridException(Status.MALFORMED, "not a snapshot of a cache configured as " + context);
         }
@@ -935,6 +981,11 @@ final class CacheStore implements AutoCloseable
         reader.readFully(index, 0, index.capacity());
         reader.readFully(blockLinks, 0, blockLinks.capacity());
         reader.readFully(blocks, 0, blocks.capacity());
+        if (null != sketch)
+        {
+            sketch.readState(stateScratch, 112);
+            reader.readFully(sketch.table(), 0, sketch.table().capacity());
+        }
         header.putLong(LOG_TIME_OFFSET, now);
         header.putLongRelease(EPOCH_OFFSET, epoch + 2);
     }
@@ -949,7 +1000,10 @@ final class CacheStore implements AutoCloseable
             closed = true;
             for (final ByteBuffer buffer : memory)
             {
-                BufferUtil.free(buffer);
+                if (null != buffer)
+                {
+                    BufferUtil.free(buffer);
+                }
             }
         }
     }

@@ -30,12 +30,14 @@ class CacheModelTest
     static Stream<Arguments> configurations()
     {
         return Stream.of(
-            Arguments.of(CachePolicy.LRU, 0L, false, 1L),
-            Arguments.of(CachePolicy.LFU, 0L, false, 2L),
-            Arguments.of(CachePolicy.LRU, 20 * DECAY, false, 3L),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, false, 4L),
-            Arguments.of(CachePolicy.LFU, 0L, true, 5L),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, true, 6L));
+            Arguments.of(CachePolicy.LRU, 0L, false, false, 1L),
+            Arguments.of(CachePolicy.LFU, 0L, false, false, 2L),
+            Arguments.of(CachePolicy.LRU, 20 * DECAY, false, false, 3L),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, false, false, 4L),
+            Arguments.of(CachePolicy.LFU, 0L, true, false, 5L),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, true, false, 6L),
+            Arguments.of(CachePolicy.LRU, 0L, false, true, 7L),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, false, true, 8L));
     }
 
     private static final Fences FENCES = (lockName, offset, length, token) ->
@@ -45,13 +47,17 @@ class CacheModelTest
     @ParameterizedTest
     @MethodSource("configurations")
     void matchesTheReferenceOnRandomSequences(
-        final CachePolicy policy, final long defaultTtl, final boolean dynamicAging, final long seed)
+        final CachePolicy policy,
+        final long defaultTtl,
+        final boolean dynamicAging,
+        final boolean admission,
+        final long seed)
     {
         final CacheContext context = new CacheContext()
             .name("model").serviceId(1).policy(policy)
             .maxEntries(32).blockSize(32).memoryBudgetBytes(32 * 48)
             .maxKeyLength(24).maxValueLength(100).defaultTtlNanos(defaultTtl)
-            .sweepBudget(3).lfuLogFactor(2).lfuDecayNanos(DECAY).lfuDynamicAging(dynamicAging).maxBatchSize(6);
+            .sweepBudget(3).lfuLogFactor(2).lfuDecayNanos(DECAY).lfuDynamicAging(dynamicAging).admission(admission).maxBatchSize(6);
         final ReferenceCache reference = new ReferenceCache(context.conclude());
         try (CacheStateMachine cache = new CacheStateMachine(context, FENCES))
         {

@@ -61,6 +61,7 @@ final class ReferenceCache
     private final LinkedHashMap<String, Entry> map = new LinkedHashMap<>();
     private final Entry[] bySlot;
     private final Deque<Integer> freeSlots = new ArrayDeque<>();
+    private final FrequencySketch sketch;
     private int freeBlocks;
     private long now;
     private long accessCount;
@@ -76,6 +77,8 @@ final class ReferenceCache
         this.context = context;
         lfu = CachePolicy.LFU == context.policy();
         bySlot = new Entry[context.maxEntries()];
+        sketch = context.admission() ? new FrequencySketch(new UnsafeBuffer(
+            new byte[FrequencySketch.wordsFor(context.maxEntries()) * Long.BYTES]), context.maxEntries()) : null;
         reset();
     }
 
@@ -141,6 +144,10 @@ final class ReferenceCache
             final long draw = LfuCounter.draw(e.hash, accessCount++);
             e.score = period() + LfuCounter.increment((int)Math.min(decayed, LfuCounter.MAX), draw,
                 context.lfuLogFactor());
+        }
+        if (null != sketch)
+        {
+            sketch.increment(e.hash);
         }
     }
 
@@ -254,6 +261,10 @@ final class ReferenceCache
         bySlot[e.slot] = e;
         freeBlocks -= blocks(e);
         map.put(id(key), e);
+        if (null != sketch)
+        {
+            sketch.increment(e.hash);
+        }
     }
 
     private void rewrite(final Entry e, final byte[] value, final long expireAt, final long version)
@@ -344,6 +355,16 @@ final class ReferenceCache
         final long expireAt = expireAt(ttl);
         if (null == e)
         {
+            final int blocks = context.blocksFor(key.length + value.length);
+            if (null != sketch && (freeSlots.isEmpty() || freeBlocks < blocks))
+            {
+                final long hash = KeyHash.hash(new UnsafeBuffer(key), 0, key.length);
+                if (Math.min(15, sketch.frequency(hash) + 1) <= sketch.frequency(victim().hash))
+                {
+                    sketch.increment(hash);
+                    return error(Status.LIMIT_EXCEEDED);
+                }
+            }
             insert(key, value, expireAt, index);
         }
         else

@@ -25,8 +25,8 @@ import java.util.zip.GZIPInputStream;
  * {@code CacheGet} entry, and a miss is followed by a {@code CachePut} of the key (8-byte key, 8-byte value). Log
  * time advances one millisecond per access, so LFU counts decay once per {@code lfuDecayNanos / 1 ms} accesses.
  * <p>
- * {@code grid trace --format lirs|cache2k|corda --policy lru|lfu --capacity N FILE} runs {@link #main}; it prints
- * {@code hit_ratio=0.xxxx}. FILE may be plain, .gz, or "-" for standard input (bin/grid decompresses .xz to it).
+ * {@code grid trace --format lirs|cache2k|corda --policy lru|lfu --capacity N [--admission] FILE} runs
+ * {@link #main}; it prints {@code hit_ratio=0.xxxx}. {@code --admission} adds the TinyLFU admission filter. FILE may be plain, .gz, or "-" for standard input (bin/grid decompresses .xz to it).
  */
 public final class TraceReplay
 {
@@ -160,6 +160,7 @@ public final class TraceReplay
         TraceFormat format = null;
         CachePolicy policy = CachePolicy.LRU;
         int capacity = -1;
+        boolean admission = false;
         String file = null;
         for (int i = 0; i < args.length; i++)
         {
@@ -168,6 +169,7 @@ public final class TraceReplay
                 case "--format" -> format = TraceFormat.parse(args[++i]);
                 case "--policy" -> policy = CachePolicy.valueOf(args[++i].toUpperCase(Locale.ROOT));
                 case "--capacity" -> capacity = Integer.parseInt(args[++i]);
+                case "--admission" -> admission = true;
                 default ->
                 {
                     if (null != file)
@@ -187,13 +189,14 @@ public final class TraceReplay
         {
             trace = format.readAll(in);
         }
-        final double ratio = replay(trace, policy, capacity);
+        final double ratio = replay(trace,
+            new CacheContext().policy(policy).maxEntries(capacity).admission(admission));
         System.out.printf(Locale.ROOT, "hit_ratio=%.4f%n", ratio);
     }
 
     private static IllegalArgumentException usage(final String problem)
     {
         return new IllegalArgumentException(problem +
-            "\nusage: grid trace --format lirs|cache2k|corda --policy lru|lfu --capacity N FILE");
+            "\nusage: grid trace --format lirs|cache2k|corda --policy lru|lfu --capacity N [--admission] FILE");
     }
 }

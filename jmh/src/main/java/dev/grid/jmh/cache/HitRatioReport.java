@@ -45,8 +45,8 @@ public final class HitRatioReport
     {
         final Path dir = Path.of(args.length > 0 ? args[0] : "../shared/traces");
         System.out.println("| trace | capacity | ours LRU | exact LRU | ours LFU | Redis-style sampled LFU | " +
-            "Caffeine W-TinyLFU | Belady OPT |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+            "ours LRU + TinyLFU | ours LFU + TinyLFU | Caffeine W-TinyLFU | Belady OPT |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (final Trace trace : TRACES)
         {
             final long[] keys = load(dir.resolve(trace.file()), trace.format());
@@ -56,10 +56,16 @@ public final class HitRatioReport
                 final double exactLru = exactLru(keys, capacity);
                 final double oursLfu = TraceReplay.replay(keys, CachePolicy.LFU, capacity);
                 final double sampledLfu = SampledLfu.replay(keys, capacity, DEFAULTS.lfuLogFactor(), DEFAULTS.lfuDecayNanos());
+                final double lruAdmission = TraceReplay.replay(keys,
+                    new CacheContext().policy(CachePolicy.LRU).maxEntries(capacity).admission(true));
+                final double lfuAdmission = TraceReplay.replay(keys,
+                    new CacheContext().policy(CachePolicy.LFU).maxEntries(capacity).admission(true));
                 final double caffeine = caffeine(keys, capacity);
                 final double belady = belady(keys, capacity);
-                System.out.printf(Locale.ROOT, "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n",
-                    trace.file(), capacity, oursLru, exactLru, oursLfu, sampledLfu, caffeine, belady);
+                System.out.printf(Locale.ROOT,
+                    "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n",
+                    trace.file(), capacity, oursLru, exactLru, oursLfu, sampledLfu, lruAdmission, lfuAdmission,
+                    caffeine, belady);
             }
         }
     }
