@@ -312,9 +312,9 @@ public final class CacheContext
     }
 
     /**
-     * @return whether new keys pass a TinyLFU admission filter when the cache is full: a put that would evict is
-     * refused (LIMIT_EXCEEDED) unless the new key is more frequent, by a deterministic frequency sketch, than the
-     * entry it would evict.
+     * @return whether the cache runs W-TinyLFU admission: new entries enter a small LRU window (1% of maxEntries);
+     * the window's oldest entry enters the main LRU/LFU order only if a deterministic frequency sketch finds it more
+     * frequent than the main order's victim, otherwise it is the one evicted.
      */
     public boolean admission()
     {

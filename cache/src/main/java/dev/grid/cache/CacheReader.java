@@ -180,7 +180,7 @@ public final class CacheReader
         final long entryVersion = slots.getLong(offset + ENTRY_VERSION_OFFSET);
 
         int result;
-        if (LIVE != state || slotHash != hash || slotKeyLength != keyLength)
+        if (0 == (state & LIVE) || slotHash != hash || slotKeyLength != keyLength)
         {
             result = OTHER_KEY;
         }

@@ -267,10 +267,6 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
         final long expireAt = store.expireAt(ttlNanos);
         if (NONE == slot)
         {
-            if (!store.admit(hash, context.blocksFor(keyLength + valueLength)))
-            {
-                return respond(response, responseOffset, Status.LIMIT_EXCEEDED, 0, 0, Detail.NOT_ADMITTED);
-            }
             store.insert(hash, keyView, 0, keyLength, valueView, 0, valueLength, expireAt, index);
         }
         else
@@ -778,8 +774,6 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
         static final UnsafeBuffer DUPLICATE_KEY = ascii("putAll names a key twice");
         static final UnsafeBuffer BATCH_EXCEEDS_BUDGET = ascii("putAll needs more than the cache's budgets");
         static final UnsafeBuffer UNKNOWN_CACHE = ascii("no cache has this serviceId");
-        static final UnsafeBuffer NOT_ADMITTED =
-            ascii("not admitted: the cache is full and the key is less frequent than the entry it would evict");
 
         private Detail()
         {

@@ -46,6 +46,8 @@ final class CacheStore implements AutoCloseable
 
     static final int FREE = 0;
     static final int LIVE = 1;
+    /** Live, in the admission window (W-TinyLFU); readers test the LIVE bit. */
+    static final int LIVE_IN_WINDOW = 3;
     static final int NONE = -1;
     static final long NEVER = Long.MAX_VALUE;
     static final long TAG_MASK = 0xFFFF_FFFF_0000_0000L;
@@ -75,6 +77,9 @@ final class CacheStore implements AutoCloseable
     private final ByteBuffer[] memory;
     private final EvictionOrder order;
     private final FrequencySketch sketch;
+    private final SlotLists window;
+    private final WindowClimber climber;
+    private int windowSize;
     private final UnsafeBuffer stateScratch;
     private final long defaultTtlNanos;
     private final int sweepBudget;
@@ -116,7 +121,10 @@ final class CacheStore implements AutoCloseable
 
         order = CachePolicy.LRU == context.policy() ?
             new LruOrder(slots) : new LfuOrder(slots, context.lfuLogFactor(), context.lfuDecayNanos(), context.lfuDynamicAging());
-        stateScratch = new UnsafeBuffer(new byte[SNAPSHOT_HEADER_LENGTH + order.stateLength()]);
+        window = new SlotLists(slots, 1);
+        climber = new WindowClimber(maxEntries);
+        stateScratch = new UnsafeBuffer(
+            new byte[SNAPSHOT_HEADER_LENGTH + order.stateLength() + 16 + WindowClimber.STATE_LENGTH]);
         header.putLong(LOG_TIME_OFFSET, Long.MIN_VALUE);
         initialise();
     }
@@ -157,6 +165,8 @@ final class CacheStore implements AutoCloseable
         entries = 0;
         expiringEntries = 0;
         order.clear();
+        window.clear();
+        windowSize = 0;
     }
 
     // ---------------------------------------------------------------- time
@@ -194,7 +204,8 @@ final class CacheStore implements AutoCloseable
             final int slot = sweepCursor;
             sweepCursor = slot + 1 == maxEntries ? 0 : slot + 1;
             final int offset = slot * SLOT_LENGTH;
-            if (LIVE == slots.getInt(offset + STATE_OFFSET) && slots.getLong(offset + EXPIRE_AT_OFFSET) <= now)
+            if (0 != (slots.getInt(offset + STATE_OFFSET) & LIVE) &&
+                slots.getLong(offset + EXPIRE_AT_OFFSET) <= now)
             {
                 removeEntry(slot);
                 expirations++;
@@ -296,8 +307,12 @@ final class CacheStore implements AutoCloseable
     void hit(final int slot)
     {
         hits++;
-        order.access(slot);
+        policyAccess(slot);
         recordFrequency(slot);
+        if (null != sketch)
+        {
+            climber.onHit();
+        }
     }
 
     private void recordFrequency(final int slot)
@@ -308,31 +323,128 @@ final class CacheStore implements AutoCloseable
         }
     }
 
-    /**
-     * TinyLFU admission, when configured: a new key that needs an eviction is admitted only if it is more frequent
-     * than the entry it would evict, counting this access. A refused key's access is still counted.
-     *
-     * @return true if the key may be inserted.
-     */
-    boolean admit(final long hash, final int blocksNeeded)
-    {
-        if (null == sketch || (freeSlotCount >= 1 && freeBlockCount >= blocksNeeded))
-        {
-            return true;
-        }
-        final int victim = order.victim();
-        final int candidate = Math.min(15, sketch.frequency(hash) + 1);
-        if (candidate > sketch.frequency(slots.getLong(victim * SLOT_LENGTH + HASH_OFFSET)))
-        {
-            return true;
-        }
-        sketch.increment(hash);
-        return false;
-    }
-
     void miss()
     {
         misses++;
+        if (null != sketch)
+        {
+            climber.onMiss();
+        }
+    }
+
+    // ---------------------------------------------------------------- admission window (W-TinyLFU)
+
+    private boolean inWindow(final int slot)
+    {
+        return LIVE_IN_WINDOW == slots.getInt(slot * SLOT_LENGTH + STATE_OFFSET);
+    }
+
+    private void policyAccess(final int slot)
+    {
+        if (inWindow(slot))
+        {
+            if (window.head(0) != slot)
+            {
+                window.unlink(0, slot);
+                window.pushHead(0, slot);
+            }
+        }
+        else
+        {
+            order.access(slot);
+        }
+    }
+
+    private void policyDetach(final int slot)
+    {
+        if (inWindow(slot))
+        {
+            window.unlink(0, slot);
+            windowSize--;
+        }
+        else
+        {
+            order.remove(slot);
+        }
+    }
+
+    private void policyReattachAccessed(final int slot)
+    {
+        if (inWindow(slot))
+        {
+            window.pushHead(0, slot);
+            windowSize++;
+        }
+        else
+        {
+            order.reinsertAccessed(slot);
+        }
+    }
+
+    /**
+     * A new entry: with admission it enters the window (most recent), and the window's oldest entry moves on to
+     * the main order when the window is over its capacity; without, it enters the main order.
+     */
+    private void policyInsertNew(final int slot)
+    {
+        if (null == sketch)
+        {
+            order.insertNew(slot);
+            return;
+        }
+        window.pushHead(0, slot);
+        windowSize++;
+        // A window the climber shrank drains by at most two entries per insert: bounded work per command.
+        for (int i = 0; i < 2 && windowSize > climber.windowCapacity(); i++)
+        {
+            moveToMain(window.tail(0));
+        }
+    }
+
+    private void moveToMain(final int slot)
+    {
+        window.unlink(0, slot);
+        windowSize--;
+        slots.putInt(slot * SLOT_LENGTH + STATE_OFFSET, LIVE);
+        order.insertNew(slot);
+    }
+
+    /**
+     * Evicts one entry. Without admission: the main order's victim. With admission (W-TinyLFU): when the window is
+     * full its oldest entry is the candidate to enter the main order; it does if the sketch finds it more frequent
+     * than the main order's victim, which is then evicted; otherwise the candidate is evicted.
+     */
+    private void evictOne()
+    {
+        final int victim = order.victim();
+        if (null != sketch)
+        {
+            final int candidate = windowSize >= climber.windowCapacity() || NONE == victim ? window.tail(0) : NONE;
+            if (NONE != candidate)
+            {
+                if (NONE != victim && sketch.frequency(slots.getLong(candidate * SLOT_LENGTH + HASH_OFFSET)) >
+                    sketch.frequency(slots.getLong(victim * SLOT_LENGTH + HASH_OFFSET)))
+                {
+                    order.evicting(victim);
+                    removeEntry(victim);
+                    evictions++;
+                    moveToMain(candidate);
+                }
+                else
+                {
+                    removeEntry(candidate);
+                    evictions++;
+                }
+                return;
+            }
+        }
+        if (NONE == victim)
+        {
+            throw new IllegalStateException("budget invariant broken: nothing left to evict");
+        }
+        order.evicting(victim);
+        removeEntry(victim);
+        evictions++;
     }
 
     // ---------------------------------------------------------------- writes
@@ -370,13 +482,13 @@ final class CacheStore implements AutoCloseable
         slots.putInt(offset + FIRST_BLOCK_OFFSET, firstBlock);
         slots.putInt(offset + KEY_LENGTH_OFFSET, keyLength);
         slots.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
-        slots.putInt(offset + STATE_OFFSET, LIVE);
+        slots.putInt(offset + STATE_OFFSET, null == sketch ? LIVE : LIVE_IN_WINDOW);
         writeStream(firstBlock, 0, key, keyOffset, keyLength);
         writeStream(firstBlock, keyLength, value, valueOffset, valueLength);
         endWrite(offset);
 
         insertIntoIndex(hash, slot);
-        order.insertNew(slot);
+        policyInsertNew(slot);
         recordFrequency(slot);
         entries++;
         return slot;
@@ -398,13 +510,13 @@ final class CacheStore implements AutoCloseable
         final int keyLength = slots.getInt(offset + KEY_LENGTH_OFFSET);
         final int oldBlocks = context.blocksFor(keyLength + slots.getInt(offset + VALUE_LENGTH_OFFSET));
         final int newBlocks = context.blocksFor(keyLength + valueLength);
-        order.remove(slot);
+        policyDetach(slot);
         if (newBlocks > oldBlocks)
         {
             makeRoom(newBlocks - oldBlocks, 0);
         }
         rewriteDetached(slot, value, valueOffset, valueLength, expireAt, entryVersion);
-        order.reinsertAccessed(slot);
+        policyReattachAccessed(slot);
         recordFrequency(slot);
     }
 
@@ -414,7 +526,7 @@ final class CacheStore implements AutoCloseable
      */
     void detach(final int slot)
     {
-        order.remove(slot);
+        policyDetach(slot);
     }
 
     /**
@@ -430,7 +542,7 @@ final class CacheStore implements AutoCloseable
         final long entryVersion)
     {
         rewriteDetached(slot, value, valueOffset, valueLength, expireAt, entryVersion);
-        order.reinsertAccessed(slot);
+        policyReattachAccessed(slot);
         recordFrequency(slot);
     }
 
@@ -483,7 +595,7 @@ final class CacheStore implements AutoCloseable
             blocks.putByte(block * blockSize + position, (byte)(counter >>> (8 * i)));
         }
         endWrite(offset);
-        order.access(slot);
+        policyAccess(slot);
         recordFrequency(slot);
     }
 
@@ -501,24 +613,26 @@ final class CacheStore implements AutoCloseable
     {
         while (freeBlockCount < blocksNeeded || freeSlotCount < slotsNeeded)
         {
-            final int victim = order.victim();
-            if (NONE == victim)
-            {
-                throw new IllegalStateException("budget invariant broken: nothing left to evict");
-            }
-            order.evicting(victim);
-            removeEntry(victim);
-            evictions++;
+            evictOne();
         }
     }
 
-    int victim()
+    /**
+     * @return the first slot of the replicated order: the admission window from its oldest entry, then the main
+     * eviction order from its victim; NONE if empty.
+     */
+    int firstInOrder()
     {
-        return order.victim();
+        return windowSize > 0 ? window.tail(0) : order.victim();
     }
 
-    int nextVictim(final int slot)
+    int nextInOrder(final int slot)
     {
+        if (inWindow(slot))
+        {
+            final int newer = window.prev(slot);
+            return NONE != newer ? newer : order.victim();
+        }
         return order.nextVictim(slot);
     }
 
@@ -547,7 +661,7 @@ final class CacheStore implements AutoCloseable
         final long hash = slots.getLong(offset + HASH_OFFSET);
         final int blockTotal = context.blocksFor(
             slots.getInt(offset + KEY_LENGTH_OFFSET) + slots.getInt(offset + VALUE_LENGTH_OFFSET));
-        order.remove(slot);
+        policyDetach(slot);
         beginWrite(offset);
         removeFromIndex(hash, slot);
         releaseBlocks(slots.getInt(offset + FIRST_BLOCK_OFFSET), blockTotal);
@@ -868,11 +982,13 @@ final class CacheStore implements AutoCloseable
             .update(sweepCursor).update(expiringEntries).update(now)
             .update(hits).update(misses).update(evictions).update(expirations);
         order.checksumState(checksum);
+        checksum.update(windowSize).update(window.head(0)).update(window.tail(0));
+        climber.checksum(checksum);
         if (null != sketch)
         {
             sketch.checksum(checksum);
         }
-        for (int slot = order.victim(); NONE != slot; slot = order.nextVictim(slot))
+        for (int slot = firstInOrder(); NONE != slot; slot = nextInOrder(slot))
         {
             final int offset = slot * SLOT_LENGTH;
             checksum.update(slot)
@@ -926,6 +1042,9 @@ final class CacheStore implements AutoCloseable
         stateScratch.putInt(120, null == sketch ? 0 : 1);
         stateScratch.putInt(124, 0);
         order.writeState(stateScratch, SNAPSHOT_HEADER_LENGTH);
+        stateScratch.putInt(SNAPSHOT_HEADER_LENGTH + order.stateLength(), windowSize);
+        window.writeState(stateScratch, SNAPSHOT_HEADER_LENGTH + order.stateLength() + 8);
+        climber.writeState(stateScratch, SNAPSHOT_HEADER_LENGTH + order.stateLength() + 16);
         writer.write(stateScratch, 0, stateScratch.capacity());
         writer.write(slots, 0, slots.capacity());
         writer.write(index, 0, index.capacity());
@@ -977,6 +1096,9 @@ final class CacheStore implements AutoCloseable
         evictions = stateScratch.getLong(88);
         expirations = stateScratch.getLong(96);
         order.readState(stateScratch, SNAPSHOT_HEADER_LENGTH);
+        windowSize = stateScratch.getInt(SNAPSHOT_HEADER_LENGTH + order.stateLength());
+        window.readState(stateScratch, SNAPSHOT_HEADER_LENGTH + order.stateLength() + 8);
+        climber.readState(stateScratch, SNAPSHOT_HEADER_LENGTH + order.stateLength() + 16);
         reader.readFully(slots, 0, slots.capacity());
         reader.readFully(index, 0, index.capacity());
         reader.readFully(blockLinks, 0, blockLinks.capacity());

@@ -198,7 +198,7 @@ final class CacheHarness
     {
         final CacheStore store = cache.store();
         final List<String> keys = new ArrayList<>();
-        for (int slot = store.victim(); CacheStore.NONE != slot; slot = store.nextVictim(slot))
+        for (int slot = store.firstInOrder(); CacheStore.NONE != slot; slot = store.nextInOrder(slot))
         {
             final int offset = slot * CacheStore.SLOT_LENGTH;
             final byte[] key = new byte[store.slots.getInt(offset + CacheStore.KEY_LENGTH_OFFSET)];

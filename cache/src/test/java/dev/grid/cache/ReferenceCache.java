@@ -54,6 +54,7 @@ final class ReferenceCache
         long sequence;
         int slot;
         boolean pinned;
+        boolean inWindow;
     }
 
     private final CacheContext context;
@@ -62,6 +63,8 @@ final class ReferenceCache
     private final Entry[] bySlot;
     private final Deque<Integer> freeSlots = new ArrayDeque<>();
     private final FrequencySketch sketch;
+    private final LinkedHashMap<String, Entry> window = new LinkedHashMap<>();
+    private final WindowClimber climber;
     private int freeBlocks;
     private long now;
     private long accessCount;
@@ -77,6 +80,7 @@ final class ReferenceCache
         this.context = context;
         lfu = CachePolicy.LFU == context.policy();
         bySlot = new Entry[context.maxEntries()];
+        climber = new WindowClimber(context.maxEntries());
         sketch = context.admission() ? new FrequencySketch(new UnsafeBuffer(
             new byte[FrequencySketch.wordsFor(context.maxEntries()) * Long.BYTES]), context.maxEntries()) : null;
         reset();
@@ -85,6 +89,7 @@ final class ReferenceCache
     private void reset()
     {
         map.clear();
+        window.clear();
         Arrays.fill(bySlot, null);
         freeSlots.clear();
         for (int i = 0; i < context.maxEntries(); i++)
@@ -135,6 +140,16 @@ final class ReferenceCache
 
     private void access(final Entry e)
     {
+        if (e.inWindow)
+        {
+            window.remove(id(e.key));
+            window.put(id(e.key), e);
+            if (null != sketch)
+            {
+                sketch.increment(e.hash);
+            }
+            return;
+        }
         map.remove(id(e.key));
         map.put(id(e.key), e);
         e.sequence = ++sequence;
@@ -157,7 +172,7 @@ final class ReferenceCache
         {
             for (final Entry e : map.values())
             {
-                if (!e.pinned)
+                if (!e.pinned && !e.inWindow)
                 {
                     return e;
                 }
@@ -167,7 +182,7 @@ final class ReferenceCache
         Entry best = null;
         for (final Entry e : map.values())
         {
-            if (!e.pinned && (null == best || e.score < best.score ||
+            if (!e.pinned && !e.inWindow && (null == best || e.score < best.score ||
                 (e.score == best.score && e.sequence < best.sequence)))
             {
                 best = e;
@@ -182,11 +197,12 @@ final class ReferenceCache
     List<String> evictionOrder()
     {
         final List<Entry> entries = new ArrayList<>(map.values());
+        entries.removeIf(e -> e.inWindow);
         if (lfu)
         {
             entries.sort(Comparator.<Entry>comparingLong(e -> e.score).thenComparingLong(e -> e.sequence));
         }
-        final List<String> keys = new ArrayList<>();
+        final List<String> keys = new ArrayList<>(window.keySet());
         entries.forEach(e -> keys.add(id(e.key)));
         return keys;
     }
@@ -194,6 +210,7 @@ final class ReferenceCache
     private void removeEntry(final Entry e)
     {
         map.remove(id(e.key));
+        window.remove(id(e.key));
         bySlot[e.slot] = null;
         freeSlots.addFirst(e.slot);
         freeBlocks += blocks(e);
@@ -209,13 +226,53 @@ final class ReferenceCache
         while (freeBlocks < blocks || freeSlots.size() < slots)
         {
             final Entry victim = victim();
-            if (lfu && context.lfuDynamicAging())
+            if (null != sketch)
             {
-                agingFloor = Math.max(period(), victim.score);
+                final Entry candidate = window.size() >= climber.windowCapacity() || null == victim ?
+                    window.values().iterator().next() : null;
+                if (null != candidate)
+                {
+                    if (null != victim && sketch.frequency(candidate.hash) > sketch.frequency(victim.hash))
+                    {
+                        evict(victim);
+                        moveToMain(candidate);
+                    }
+                    else
+                    {
+                        removeEntry(candidate);
+                        evictions++;
+                    }
+                    continue;
+                }
             }
-            removeEntry(victim);
-            evictions++;
+            evict(victim);
         }
+    }
+
+    private void evict(final Entry victim)
+    {
+        if (lfu && context.lfuDynamicAging())
+        {
+            agingFloor = Math.max(period(), victim.score);
+        }
+        removeEntry(victim);
+        evictions++;
+    }
+
+    private void moveToMain(final Entry e)
+    {
+        window.remove(id(e.key));
+        e.inWindow = false;
+        e.score = period() + LfuCounter.INITIAL;
+        e.sequence = ++sequence;
+        map.remove(id(e.key));
+        map.put(id(e.key), e);
+    }
+
+    private void pin(final Entry e)
+    {
+        e.pinned = true;
+        window.remove(id(e.key));
     }
 
     private Entry lookup(final byte[] key)
@@ -263,6 +320,12 @@ final class ReferenceCache
         map.put(id(key), e);
         if (null != sketch)
         {
+            e.inWindow = true;
+            window.put(id(key), e);
+            for (int i = 0; i < 2 && window.size() > climber.windowCapacity(); i++)
+            {
+                moveToMain(window.values().iterator().next());
+            }
             sketch.increment(e.hash);
         }
     }
@@ -275,6 +338,10 @@ final class ReferenceCache
         e.expireAt = expireAt;
         e.version = version;
         e.pinned = false;
+        if (e.inWindow)
+        {
+            window.put(id(e.key), e);
+        }
         access(e);
     }
 
@@ -304,10 +371,18 @@ final class ReferenceCache
         if (null == e)
         {
             misses++;
+            if (null != sketch)
+            {
+                climber.onMiss();
+            }
             return error(Status.NOT_FOUND);
         }
         hits++;
         access(e);
+        if (null != sketch)
+        {
+            climber.onHit();
+        }
         return new Result(Status.OK, e.version, 0, e.value.clone());
     }
 
@@ -355,21 +430,11 @@ final class ReferenceCache
         final long expireAt = expireAt(ttl);
         if (null == e)
         {
-            final int blocks = context.blocksFor(key.length + value.length);
-            if (null != sketch && (freeSlots.isEmpty() || freeBlocks < blocks))
-            {
-                final long hash = KeyHash.hash(new UnsafeBuffer(key), 0, key.length);
-                if (Math.min(15, sketch.frequency(hash) + 1) <= sketch.frequency(victim().hash))
-                {
-                    sketch.increment(hash);
-                    return error(Status.LIMIT_EXCEEDED);
-                }
-            }
             insert(key, value, expireAt, index);
         }
         else
         {
-            e.pinned = true;
+            pin(e);
             makeRoom(Math.max(0, context.blocksFor(key.length + value.length) - blocks(e)), 0);
             rewrite(e, value, expireAt, index);
         }
@@ -471,12 +536,20 @@ final class ReferenceCache
             if (null == e)
             {
                 misses++;
+                if (null != sketch)
+                {
+                    climber.onMiss();
+                }
                 results.add(error(Status.NOT_FOUND));
             }
             else
             {
                 hits++;
                 access(e);
+                if (null != sketch)
+                {
+                    climber.onHit();
+                }
                 results.add(new Result(Status.OK, e.version, 0, e.value.clone()));
             }
         }
@@ -548,7 +621,7 @@ final class ReferenceCache
             present[i] = lookup(keys.get(i));
             if (null != present[i])
             {
-                present[i].pinned = true;
+                pin(present[i]);
             }
         }
         makeRoom((int)needed, slots);
@@ -589,6 +662,10 @@ final class ReferenceCache
                 {
                     hits++;
                     access(e);
+                    if (null != sketch)
+                    {
+                        climber.onHit();
+                    }
                     break;
                 }
             }
