@@ -66,6 +66,7 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
     private final CacheGetAllResponseEncoder getAllResponseEncoder = new CacheGetAllResponseEncoder();
     private final CacheStatsResponseEncoder statsResponseEncoder = new CacheStatsResponseEncoder();
 
+    private Status refusal = Status.OK;
     private final UnsafeBuffer keyView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer valueView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer lockView = new UnsafeBuffer(0, 0);
@@ -209,26 +210,11 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
 
         final int keyLength = keyView.capacity();
         final int valueLength = valueView.capacity();
-        DirectBuffer error = checkKey(keyLength);
-        Status status = keyStatus(keyLength);
-        if (null == error && valueLength > context.maxValueLength())
-        {
-            error = Detail.VALUE_TOO_LARGE;
-            status = Status.TOO_LARGE;
-        }
-        if (null == error && (ttlNanos < 0 || CachePutMode.NULL_VAL == mode))
-        {
-            error = ttlNanos < 0 ? Detail.NEGATIVE_TTL : Detail.MALFORMED;
-            status = Status.MALFORMED;
-        }
-        if (null == error)
-        {
-            error = checkFence(fenceToken);
-            status = Detail.FENCED == error ? Status.FENCED : Status.MALFORMED;
-        }
+        final DirectBuffer error = CachePutMode.NULL_VAL == mode ?
+            refuse(Status.MALFORMED, Detail.MALFORMED) : checkWrite(keyLength, valueLength, ttlNanos, fenceToken);
         if (null != error)
         {
-            return respond(response, responseOffset, status, 0, 0, error);
+            return respond(response, responseOffset, refusal, 0, 0, error);
         }
 
         final long hash = KeyHash.hash(keyView, 0, keyLength);
@@ -283,16 +269,10 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
         removeDecoder.wrapFenceLock(lockView);
         removeDecoder.wrapKey(keyView);
         final int keyLength = keyView.capacity();
-        DirectBuffer error = checkKey(keyLength);
-        Status status = keyStatus(keyLength);
-        if (null == error)
-        {
-            error = checkFence(fenceToken);
-            status = Detail.FENCED == error ? Status.FENCED : Status.MALFORMED;
-        }
+        final DirectBuffer error = checkWrite(keyLength, 0, 0, fenceToken);
         if (null != error)
         {
-            return respond(response, responseOffset, status, 0, 0, error);
+            return respond(response, responseOffset, refusal, 0, 0, error);
         }
         final int slot = store.lookup(KeyHash.hash(keyView, 0, keyLength), keyView, 0, keyLength);
         if (NONE == slot)
@@ -316,26 +296,10 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
         incrementDecoder.wrapFenceLock(lockView);
         incrementDecoder.wrapKey(keyView);
         final int keyLength = keyView.capacity();
-        DirectBuffer error = checkKey(keyLength);
-        Status status = keyStatus(keyLength);
-        if (null == error && context.maxValueLength() < Long.BYTES)
-        {
-            error = Detail.VALUE_TOO_LARGE;
-            status = Status.TOO_LARGE;
-        }
-        if (null == error && ttlNanos < 0)
-        {
-            error = Detail.NEGATIVE_TTL;
-            status = Status.MALFORMED;
-        }
-        if (null == error)
-        {
-            error = checkFence(fenceToken);
-            status = Detail.FENCED == error ? Status.FENCED : Status.MALFORMED;
-        }
+        final DirectBuffer error = checkWrite(keyLength, Long.BYTES, ttlNanos, fenceToken);
         if (null != error)
         {
-            return respond(response, responseOffset, status, 0, 0, error);
+            return respond(response, responseOffset, refusal, 0, 0, error);
         }
 
         final long hash = KeyHash.hash(keyView, 0, keyLength);
@@ -504,7 +468,7 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
             status = Status.MALFORMED;
         }
         if (null == error && (blocksNeeded + blocksPinned > context.blockCount() ||
-            slotsNeeded + (count - slotsNeeded) > context.maxEntries()))
+            count > context.maxEntries()))
         {
             error = Detail.BATCH_EXCEEDS_BUDGET;
             status = Status.TOO_LARGE;
@@ -585,6 +549,38 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
 
     // ---------------------------------------------------------------- checks
 
+    /**
+     * The checks every single-key write shares: key, value length, TTL, then the fence.
+     *
+     * @return null if the write may go ahead, else the detail, with the status in {@link #refusal}.
+     */
+    private DirectBuffer checkWrite(
+        final int keyLength, final int valueLength, final long ttlNanos, final long fenceToken)
+    {
+        final DirectBuffer keyError = checkKey(keyLength);
+        if (null != keyError)
+        {
+            return refuse(keyStatus(keyLength), keyError);
+        }
+        if (valueLength > context.maxValueLength())
+        {
+            return refuse(Status.TOO_LARGE, Detail.VALUE_TOO_LARGE);
+        }
+        if (ttlNanos < 0)
+        {
+            return refuse(Status.MALFORMED, Detail.NEGATIVE_TTL);
+        }
+        final DirectBuffer fenceError = checkFence(fenceToken);
+        return null == fenceError ? null :
+            refuse(Detail.FENCED == fenceError ? Status.FENCED : Status.MALFORMED, fenceError);
+    }
+
+    private DirectBuffer refuse(final Status status, final DirectBuffer detail)
+    {
+        refusal = status;
+        return detail;
+    }
+
     private DirectBuffer checkKey(final int keyLength)
     {
         if (0 == keyLength)
@@ -648,13 +644,32 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
         final long counter,
         final DirectBuffer detail)
     {
-        responseEncoder.wrapAndApplyHeader(response, responseOffset, headerEncoder)
+        return encodeResponse(
+            responseEncoder, headerEncoder, response, responseOffset, status, version, counter, detail);
+    }
+
+    /**
+     * Encodes a {@code CacheResponse} without a value.
+     *
+     * @return its length.
+     */
+    static int encodeResponse(
+        final CacheResponseEncoder encoder,
+        final MessageHeaderEncoder headerEncoder,
+        final MutableDirectBuffer response,
+        final int responseOffset,
+        final Status status,
+        final long version,
+        final long counter,
+        final DirectBuffer detail)
+    {
+        encoder.wrapAndApplyHeader(response, responseOffset, headerEncoder)
             .status(status)
             .version(version)
             .counter(counter)
-            .putValue(valueScratch, 0, 0)
+            .putValue(detail, 0, 0)
             .putDetail(detail, 0, detail.capacity());
-        return MessageHeaderEncoder.ENCODED_LENGTH + responseEncoder.encodedLength();
+        return MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
     }
 
     private int respondWithValue(

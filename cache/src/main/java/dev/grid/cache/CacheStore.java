@@ -250,32 +250,22 @@ final class CacheStore implements AutoCloseable
      */
     int find(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
-        final long tag = hash & TAG_MASK;
-        for (int i = home(hash); ; i = (i + 1) & indexMask)
-        {
-            final long word = index.getLong(i * Long.BYTES);
-            if (0 == word)
-            {
-                return NONE;
-            }
-            if ((word & TAG_MASK) == tag)
-            {
-                final int slot = (int)word - 1;
-                final int offset = slot * SLOT_LENGTH;
-                if (slots.getLong(offset + HASH_OFFSET) == hash &&
-                    slots.getInt(offset + KEY_LENGTH_OFFSET) == keyLength &&
-                    1 == streamEquals(slots.getInt(offset + FIRST_BLOCK_OFFSET), key, keyOffset, keyLength))
-                {
-                    return slot;
-                }
-            }
-        }
+        return probe(hash, key, keyOffset, keyLength);
     }
 
     /**
      * @return the first live, unexpired slot whose key has this hash (access hints name keys by hash), or NONE.
      */
     int findByHash(final long hash)
+    {
+        return probe(hash, null, 0, 0);
+    }
+
+    /**
+     * Walks the key's probe sequence: with a key, to the slot holding that key; without (null), to the first
+     * unexpired slot with that hash.
+     */
+    private int probe(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
         final long tag = hash & TAG_MASK;
         for (int i = home(hash); ; i = (i + 1) & indexMask)
@@ -289,7 +279,10 @@ final class CacheStore implements AutoCloseable
             {
                 final int slot = (int)word - 1;
                 final int offset = slot * SLOT_LENGTH;
-                if (slots.getLong(offset + HASH_OFFSET) == hash && slots.getLong(offset + EXPIRE_AT_OFFSET) > now)
+                if (slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
+                    slots.getLong(offset + EXPIRE_AT_OFFSET) > now :
+                    slots.getInt(offset + KEY_LENGTH_OFFSET) == keyLength &&
+                    1 == streamEquals(slots.getInt(offset + FIRST_BLOCK_OFFSET), key, keyOffset, keyLength)))
                 {
                     return slot;
                 }
@@ -506,18 +499,14 @@ final class CacheStore implements AutoCloseable
         final long expireAt,
         final long entryVersion)
     {
-        final int offset = slot * SLOT_LENGTH;
-        final int keyLength = slots.getInt(offset + KEY_LENGTH_OFFSET);
-        final int oldBlocks = context.blocksFor(keyLength + slots.getInt(offset + VALUE_LENGTH_OFFSET));
-        final int newBlocks = context.blocksFor(keyLength + valueLength);
+        final int growth = context.blocksFor(slots.getInt(slot * SLOT_LENGTH + KEY_LENGTH_OFFSET) + valueLength) -
+            blocksOf(slot);
         policyDetach(slot);
-        if (newBlocks > oldBlocks)
+        if (growth > 0)
         {
-            makeRoom(newBlocks - oldBlocks, 0);
+            makeRoom(growth, 0);
         }
-        rewriteDetached(slot, value, valueOffset, valueLength, expireAt, entryVersion);
-        policyReattachAccessed(slot);
-        recordFrequency(slot);
+        rewriteAndReattach(slot, value, valueOffset, valueLength, expireAt, entryVersion);
     }
 
     /**

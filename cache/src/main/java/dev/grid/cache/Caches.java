@@ -115,14 +115,8 @@ public final class Caches implements AutoCloseable
         final CacheStateMachine cache = byServiceId.get(serviceId);
         if (null == cache)
         {
-            final DirectBuffer detail = CacheStateMachine.Detail.UNKNOWN_CACHE;
-            responseEncoder.wrapAndApplyHeader(response, responseOffset, headerEncoder)
-                .status(Status.UNKNOWN_SERVICE)
-                .version(0)
-                .counter(0)
-                .putValue(detail, 0, 0)
-                .putDetail(detail, 0, detail.capacity());
-            return MessageHeaderEncoder.ENCODED_LENGTH + responseEncoder.encodedLength();
+            return CacheStateMachine.encodeResponse(responseEncoder, headerEncoder, response, responseOffset,
+                Status.UNKNOWN_SERVICE, 0, 0, CacheStateMachine.Detail.UNKNOWN_CACHE);
         }
         return cache.apply(
             index, timestamp, sessionId, requestSequence, command, offset, length, response, responseOffset);

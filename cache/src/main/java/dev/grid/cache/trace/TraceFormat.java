@@ -38,20 +38,7 @@ public enum TraceFormat
     {
         public void read(final InputStream in, final LongConsumer accesses) throws IOException
         {
-            final DataInputStream data = new DataInputStream(in);
-            while (true)
-            {
-                final int key;
-                try
-                {
-                    key = data.readInt();
-                }
-                catch (final EOFException ex)
-                {
-                    return;
-                }
-                accesses.accept(key);
-            }
+            readFixedWidth(in, Integer.BYTES, accesses);
         }
     },
     /** Binary, one big-endian int64 key per access. */
@@ -59,22 +46,28 @@ public enum TraceFormat
     {
         public void read(final InputStream in, final LongConsumer accesses) throws IOException
         {
-            final DataInputStream data = new DataInputStream(in);
-            while (true)
-            {
-                final long key;
-                try
-                {
-                    key = data.readLong();
-                }
-                catch (final EOFException ex)
-                {
-                    return;
-                }
-                accesses.accept(key);
-            }
+            readFixedWidth(in, Long.BYTES, accesses);
         }
     };
+
+    private static void readFixedWidth(final InputStream in, final int width, final LongConsumer accesses)
+        throws IOException
+    {
+        final DataInputStream data = new DataInputStream(in);
+        while (true)
+        {
+            final long key;
+            try
+            {
+                key = Integer.BYTES == width ? data.readInt() : data.readLong();
+            }
+            catch (final EOFException ex)
+            {
+                return;
+            }
+            accesses.accept(key);
+        }
+    }
 
     /**
      * Calls {@code accesses} with each key of the trace, in order.
