@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -29,7 +30,9 @@ import java.util.concurrent.TimeUnit;
  * Our off-heap cache on the issue's workload. Gets are local reads ({@link CacheReader}, seqlock) plus recording
  * the access hint the leader would replicate (as Caffeine records reads in its read buffer); puts are SBE commands
  * applied by the state machine, as the node's writer thread applies log entries (bounds check, decode, apply,
- * encode the response). "putEvict" puts a new key into the full cache: one eviction each.
+ * encode the response). "putEvict" puts a new key into the full cache: one eviction each. "applyAccessHint" is
+ * the writer's share of a local read that counts: applying one hint of a 256-hint {@code CacheAccessHints}
+ * command (lookup by hash, LRU move or LFU increment), the work Caffeine does when it drains its read buffer.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,12 +47,15 @@ public class GridCacheBenchmark
 
     private final Workload workload = new Workload();
     private final CacheCommands commands = new CacheCommands();
-    private final UnsafeBuffer command = new UnsafeBuffer(new byte[256]);
+    private final UnsafeBuffer command = new UnsafeBuffer(new byte[4096]);
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[256]);
     private final UnsafeBuffer key = new UnsafeBuffer(new byte[Workload.KEY_LENGTH]);
     private final UnsafeBuffer value = new UnsafeBuffer(new byte[Workload.VALUE_LENGTH]);
     private final UnsafeBuffer readInto = new UnsafeBuffer(new byte[Workload.VALUE_LENGTH]);
-    private final AccessHintBatch hints = new AccessHintBatch(256);
+    private static final int HINTS_PER_COMMAND = 256;
+
+    private final AccessHintBatch hints = new AccessHintBatch(HINTS_PER_COMMAND);
+    private final AccessHintBatch hintCommand = new AccessHintBatch(HINTS_PER_COMMAND);
     private CacheStateMachine cache;
     private CacheReader reader;
     private long index;
@@ -120,6 +126,22 @@ public class GridCacheBenchmark
     public int putReplace()
     {
         return put(workload.nextPresent());
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(HINTS_PER_COMMAND)
+    public int applyAccessHint()
+    {
+        hintCommand.reset();
+        for (int i = 0; i < HINTS_PER_COMMAND; i++)
+        {
+            key(workload.nextPresent());
+            hintCommand.add(dev.grid.cache.KeyHash.hash(key, 0, Workload.KEY_LENGTH));
+        }
+        final int length = hintCommand.encode(command, 0);
+        index++;
+        cache.onLogTime(index, index);
+        return cache.apply(index, index, 1, index, command, 0, length, response, 0);
     }
 
     @Benchmark
