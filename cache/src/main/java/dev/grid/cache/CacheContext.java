@@ -6,9 +6,9 @@ import java.util.concurrent.TimeUnit;
  * The configuration of one named cache, in the Aeron style: setters return {@code this}, defaults come from system
  * properties, and {@link #conclude()} validates everything once, before the cache allocates its memory.
  * <p>
- * Memory is fixed at start: {@link #memoryBudgetBytes()} bytes of value slabs (keys and values, cut into blocks of
- * {@link #blockSize()} bytes) plus an index and a slot table sized by {@link #maxEntries()}; see
- * {@link #offHeapBytes()} for the total.
+ * Memory is fixed at start: {@link #memoryBudgetBytes()} bytes of blocks of {@link #blockSize()} bytes holding keys
+ * and values (one home block per slot, at least {@code maxEntries x blockSize}, the rest a shared overflow slab),
+ * plus 64-byte slot headers and an index sized by {@link #maxEntries()}; see {@link #offHeapBytes()} for the total.
  */
 public final class CacheContext
 {
@@ -74,8 +74,13 @@ public final class CacheContext
             "memoryBudgetBytes must be in " + blockSize + ".." + MEMORY_BUDGET_LIMIT + ": " + memoryBudgetBytes);
         require(maxKeyLength >= 1 && maxValueLength >= 0 && (long)maxKeyLength + maxValueLength <= (1 << 30),
             "maxKeyLength >= 1, maxValueLength >= 0, and together at most 1 GiB");
-        require(blocksFor(maxKeyLength + maxValueLength) <= blockCount(),
+        require(blockCount() >= maxEntries,
+            "memoryBudgetBytes must give every slot its home block: at least maxEntries x blockSize = " +
+            (long)maxEntries * blockSize + ": " + memoryBudgetBytes);
+        require(blocksFor(maxKeyLength + maxValueLength) - 1 <= overflowBlocks(),
             "memoryBudgetBytes " + memoryBudgetBytes + " cannot hold one entry of the largest key and value");
+        require((long)blockCount() * blockSize + (long)maxEntries * CacheStore.SLOT_LENGTH <= MEMORY_BUDGET_LIMIT,
+            "slot records and blocks together must fit " + MEMORY_BUDGET_LIMIT + " bytes");
         require(defaultTtlNanos >= 0, "defaultTtlNanos must be >= 0 (0: entries do not expire)");
         require(sweepBudget >= 0, "sweepBudget must be >= 0");
         require(lfuLogFactor >= 0 && lfuLogFactor <= 1_000_000, "lfuLogFactor must be in 0..1000000");
@@ -121,6 +126,14 @@ public final class CacheContext
     public int blockCount()
     {
         return (int)(memoryBudgetBytes / blockSize);
+    }
+
+    /**
+     * @return blocks beyond the slots' home blocks: the shared slab for entries longer than one block.
+     */
+    public int overflowBlocks()
+    {
+        return blockCount() - maxEntries;
     }
 
     /**

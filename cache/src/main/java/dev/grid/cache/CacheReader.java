@@ -15,7 +15,6 @@ import static dev.grid.cache.CacheStore.INDEX_MOVES_OFFSET;
 import static dev.grid.cache.CacheStore.KEY_LENGTH_OFFSET;
 import static dev.grid.cache.CacheStore.LIVE;
 import static dev.grid.cache.CacheStore.LOG_TIME_OFFSET;
-import static dev.grid.cache.CacheStore.SLOT_LENGTH;
 import static dev.grid.cache.CacheStore.STATE_OFFSET;
 import static dev.grid.cache.CacheStore.TAG_MASK;
 import static dev.grid.cache.CacheStore.VALUE_LENGTH_OFFSET;
@@ -56,6 +55,7 @@ public final class CacheReader
     private final UnsafeBuffer slots;
     private final UnsafeBuffer index;
     private final int indexMask;
+    private final int stride;
     private final int maxEntries;
     private final int maxKeyLength;
     private final int maxValueLength;
@@ -71,6 +71,7 @@ public final class CacheReader
         slots = store.slots;
         index = store.index;
         indexMask = store.indexMask;
+        stride = store.stride;
         maxEntries = store.maxEntries;
         maxKeyLength = store.maxKeyLength;
         maxValueLength = store.maxValueLength;
@@ -165,7 +166,7 @@ public final class CacheReader
         final MutableDirectBuffer destination,
         final int destinationOffset)
     {
-        final int offset = slot * SLOT_LENGTH;
+        final int offset = slot * stride;
         final long version = slots.getLongAcquire(offset + VERSION_OFFSET);
         if (0 != (version & 1))
         {

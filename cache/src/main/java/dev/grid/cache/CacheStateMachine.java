@@ -451,13 +451,13 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
                 final int newBlocks = context.blocksFor(keyLength + batchValueLengths[i]);
                 if (NONE == slot || store.isExpired(slot))
                 {
-                    blocksNeeded += newBlocks;
+                    blocksNeeded += newBlocks - 1;
                     slotsNeeded++;
                 }
                 else
                 {
                     blocksNeeded += Math.max(0, newBlocks - store.blocksOf(slot));
-                    blocksPinned += store.blocksOf(slot);
+                    blocksPinned += store.blocksOf(slot) - 1;
                 }
             }
         }
@@ -467,7 +467,7 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
             error = Detail.NEGATIVE_TTL;
             status = Status.MALFORMED;
         }
-        if (null == error && (blocksNeeded + blocksPinned > context.blockCount() ||
+        if (null == error && (blocksNeeded + blocksPinned > context.overflowBlocks() ||
             count > context.maxEntries()))
         {
             error = Detail.BATCH_EXCEEDS_BUDGET;

@@ -67,6 +67,8 @@ final class CacheStore implements AutoCloseable
     final int maxKeyLength;
     final int maxValueLength;
     final int blockSize;
+    final int stride;
+    private final int overflowBase;
     final int blockCount;
     final int indexMask;
     final UnsafeBuffer header;
@@ -105,23 +107,25 @@ final class CacheStore implements AutoCloseable
         maxKeyLength = context.maxKeyLength();
         maxValueLength = context.maxValueLength();
         blockSize = context.blockSize();
+        stride = SLOT_LENGTH + blockSize;
         blockCount = context.blockCount();
         indexMask = context.indexCapacity() - 1;
         defaultTtlNanos = context.defaultTtlNanos();
         sweepBudget = context.sweepBudget();
 
-        memory = new ByteBuffer[6];
+        memory = new ByteBuffer[5];
         header = allocate(0, HEADER_LENGTH);
-        slots = allocate(1, maxEntries * SLOT_LENGTH);
+        overflowBase = maxEntries * stride;
+        slots = allocate(1, overflowBase + (blockCount - maxEntries) * blockSize);
+        blocks = slots;
         index = allocate(2, context.indexCapacity() * Long.BYTES);
-        blocks = allocate(3, blockCount * blockSize);
-        blockLinks = allocate(4, blockCount * Integer.BYTES);
+        blockLinks = allocate(3, blockCount * Integer.BYTES);
         sketch = context.admission() ? new FrequencySketch(
-            allocate(5, FrequencySketch.wordsFor(maxEntries) * Long.BYTES), maxEntries) : null;
+            allocate(4, FrequencySketch.wordsFor(maxEntries) * Long.BYTES), maxEntries) : null;
 
         order = CachePolicy.LRU == context.policy() ?
-            new LruOrder(slots) : new LfuOrder(slots, context.lfuLogFactor(), context.lfuDecayNanos(), context.lfuDynamicAging());
-        window = new SlotLists(slots, 1);
+            new LruOrder(slots, stride) : new LfuOrder(slots, stride, context.lfuLogFactor(), context.lfuDecayNanos(), context.lfuDynamicAging());
+        window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
         stateScratch = new UnsafeBuffer(
             new byte[SNAPSHOT_HEADER_LENGTH + order.stateLength() + 16 + WindowClimber.STATE_LENGTH]);
@@ -148,19 +152,20 @@ final class CacheStore implements AutoCloseable
         slots.setMemory(0, slots.capacity(), (byte)0);
         for (int slot = 0; slot < maxEntries; slot++)
         {
-            slots.putInt(slot * SLOT_LENGTH + NEXT_OFFSET, slot + 1 < maxEntries ? slot + 1 : NONE);
-            slots.putInt(slot * SLOT_LENGTH + PREV_OFFSET, NONE);
-            slots.putInt(slot * SLOT_LENGTH + FIRST_BLOCK_OFFSET, NONE);
+            slots.putInt(slot * stride + NEXT_OFFSET, slot + 1 < maxEntries ? slot + 1 : NONE);
+            slots.putInt(slot * stride + PREV_OFFSET, NONE);
+            slots.putInt(slot * stride + FIRST_BLOCK_OFFSET, NONE);
+            blockLinks.putInt(slot * Integer.BYTES, NONE);
         }
         index.setMemory(0, index.capacity(), (byte)0);
-        for (int block = 0; block < blockCount; block++)
+        for (int block = maxEntries; block < blockCount; block++)
         {
             blockLinks.putInt(block * Integer.BYTES, block + 1 < blockCount ? block + 1 : NONE);
         }
         freeSlotHead = 0;
         freeSlotCount = maxEntries;
-        freeBlockHead = 0;
-        freeBlockCount = blockCount;
+        freeBlockHead = maxEntries < blockCount ? maxEntries : NONE;
+        freeBlockCount = blockCount - maxEntries;
         sweepCursor = 0;
         entries = 0;
         expiringEntries = 0;
@@ -203,7 +208,7 @@ final class CacheStore implements AutoCloseable
         {
             final int slot = sweepCursor;
             sweepCursor = slot + 1 == maxEntries ? 0 : slot + 1;
-            final int offset = slot * SLOT_LENGTH;
+            final int offset = slot * stride;
             if (0 != (slots.getInt(offset + STATE_OFFSET) & LIVE) &&
                 slots.getLong(offset + EXPIRE_AT_OFFSET) <= now)
             {
@@ -236,7 +241,7 @@ final class CacheStore implements AutoCloseable
     int lookup(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
         final int slot = find(hash, key, keyOffset, keyLength);
-        if (NONE != slot && slots.getLong(slot * SLOT_LENGTH + EXPIRE_AT_OFFSET) <= now)
+        if (NONE != slot && slots.getLong(slot * stride + EXPIRE_AT_OFFSET) <= now)
         {
             removeEntry(slot);
             expirations++;
@@ -278,7 +283,7 @@ final class CacheStore implements AutoCloseable
             if ((word & TAG_MASK) == tag)
             {
                 final int slot = (int)word - 1;
-                final int offset = slot * SLOT_LENGTH;
+                final int offset = slot * stride;
                 if (slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
                     slots.getLong(offset + EXPIRE_AT_OFFSET) > now :
                     slots.getInt(offset + KEY_LENGTH_OFFSET) == keyLength &&
@@ -312,7 +317,7 @@ final class CacheStore implements AutoCloseable
     {
         if (null != sketch)
         {
-            sketch.increment(slots.getLong(slot * SLOT_LENGTH + HASH_OFFSET));
+            sketch.increment(slots.getLong(slot * stride + HASH_OFFSET));
         }
     }
 
@@ -329,7 +334,7 @@ final class CacheStore implements AutoCloseable
 
     private boolean inWindow(final int slot)
     {
-        return LIVE_IN_WINDOW == slots.getInt(slot * SLOT_LENGTH + STATE_OFFSET);
+        return LIVE_IN_WINDOW == slots.getInt(slot * stride + STATE_OFFSET);
     }
 
     private void policyAccess(final int slot)
@@ -398,7 +403,7 @@ final class CacheStore implements AutoCloseable
     {
         window.unlink(0, slot);
         windowSize--;
-        slots.putInt(slot * SLOT_LENGTH + STATE_OFFSET, LIVE);
+        slots.putInt(slot * stride + STATE_OFFSET, LIVE);
         order.insertNew(slot);
     }
 
@@ -415,8 +420,8 @@ final class CacheStore implements AutoCloseable
             final int candidate = windowSize >= climber.windowCapacity() || NONE == victim ? window.tail(0) : NONE;
             if (NONE != candidate)
             {
-                if (NONE != victim && sketch.frequency(slots.getLong(candidate * SLOT_LENGTH + HASH_OFFSET)) >
-                    sketch.frequency(slots.getLong(victim * SLOT_LENGTH + HASH_OFFSET)))
+                if (NONE != victim && sketch.frequency(slots.getLong(candidate * stride + HASH_OFFSET)) >
+                    sketch.frequency(slots.getLong(victim * stride + HASH_OFFSET)))
                 {
                     order.evicting(victim);
                     removeEntry(victim);
@@ -460,12 +465,13 @@ final class CacheStore implements AutoCloseable
         final long entryVersion)
     {
         final int blocksNeeded = context.blocksFor(keyLength + valueLength);
-        makeRoom(blocksNeeded, 1);
+        makeRoom(blocksNeeded - 1, 1);
         final int slot = freeSlotHead;
-        final int offset = slot * SLOT_LENGTH;
+        final int offset = slot * stride;
         freeSlotHead = slots.getInt(offset + NEXT_OFFSET);
         freeSlotCount--;
-        final int firstBlock = takeBlocks(blocksNeeded);
+        final int firstBlock = slot;
+        blockLinks.putInt(slot * Integer.BYTES, blocksNeeded > 1 ? takeBlocks(blocksNeeded - 1) : NONE);
 
         beginWrite(offset);
         slots.putLong(offset + HASH_OFFSET, hash);
@@ -499,7 +505,7 @@ final class CacheStore implements AutoCloseable
         final long expireAt,
         final long entryVersion)
     {
-        final int growth = context.blocksFor(slots.getInt(slot * SLOT_LENGTH + KEY_LENGTH_OFFSET) + valueLength) -
+        final int growth = context.blocksFor(slots.getInt(slot * stride + KEY_LENGTH_OFFSET) + valueLength) -
             blocksOf(slot);
         policyDetach(slot);
         if (growth > 0)
@@ -543,7 +549,7 @@ final class CacheStore implements AutoCloseable
         final long expireAt,
         final long entryVersion)
     {
-        final int offset = slot * SLOT_LENGTH;
+        final int offset = slot * stride;
         final int keyLength = slots.getInt(offset + KEY_LENGTH_OFFSET);
         final int oldBlocks = context.blocksFor(keyLength + slots.getInt(offset + VALUE_LENGTH_OFFSET));
         final int newBlocks = context.blocksFor(keyLength + valueLength);
@@ -567,7 +573,7 @@ final class CacheStore implements AutoCloseable
      */
     void writeCounter(final int slot, final long counter, final long entryVersion)
     {
-        final int offset = slot * SLOT_LENGTH;
+        final int offset = slot * stride;
         beginWrite(offset);
         slots.putLong(offset + ENTRY_VERSION_OFFSET, entryVersion);
         final int keyLength = slots.getInt(offset + KEY_LENGTH_OFFSET);
@@ -581,7 +587,7 @@ final class CacheStore implements AutoCloseable
                 block = blockLinks.getInt(block * Integer.BYTES);
                 position -= blockSize;
             }
-            blocks.putByte(block * blockSize + position, (byte)(counter >>> (8 * i)));
+            blocks.putByte(blockOffset(block) + position, (byte)(counter >>> (8 * i)));
         }
         endWrite(offset);
         policyAccess(slot);
@@ -646,14 +652,18 @@ final class CacheStore implements AutoCloseable
 
     private void removeEntry(final int slot)
     {
-        final int offset = slot * SLOT_LENGTH;
+        final int offset = slot * stride;
         final long hash = slots.getLong(offset + HASH_OFFSET);
         final int blockTotal = context.blocksFor(
             slots.getInt(offset + KEY_LENGTH_OFFSET) + slots.getInt(offset + VALUE_LENGTH_OFFSET));
         policyDetach(slot);
         beginWrite(offset);
         removeFromIndex(hash, slot);
-        releaseBlocks(slots.getInt(offset + FIRST_BLOCK_OFFSET), blockTotal);
+        if (blockTotal > 1)
+        {
+            releaseBlocks(blockLinks.getInt(slot * Integer.BYTES), blockTotal - 1);
+            blockLinks.putInt(slot * Integer.BYTES, NONE);
+        }
         expiringEntries -= NEVER == slots.getLong(offset + EXPIRE_AT_OFFSET) ? 0 : 1;
         slots.putInt(offset + STATE_OFFSET, FREE);
         slots.putInt(offset + FIRST_BLOCK_OFFSET, NONE);
@@ -722,6 +732,15 @@ final class CacheStore implements AutoCloseable
 
     // ---------------------------------------------------------------- blocks
 
+    /**
+     * Block {@code b < maxEntries} is slot b's home block, right behind its header in the same record, so a short
+     * entry's header, key and value share a page; the others form the overflow slab after the records.
+     */
+    int blockOffset(final int block)
+    {
+        return block < maxEntries ? block * stride + SLOT_LENGTH : overflowBase + (block - maxEntries) * blockSize;
+    }
+
     private int takeBlocks(final int count)
     {
         final int first = freeBlockHead;
@@ -782,7 +801,7 @@ final class CacheStore implements AutoCloseable
         while (remaining > 0)
         {
             final int chunk = Math.min(remaining, blockSize - blockPosition);
-            blocks.putBytes(block * blockSize + blockPosition, source, sourceOffset, chunk);
+            blocks.putBytes(blockOffset(block) + blockPosition, source, sourceOffset, chunk);
             sourceOffset += chunk;
             remaining -= chunk;
             blockPosition = 0;
@@ -826,7 +845,7 @@ final class CacheStore implements AutoCloseable
                 return false;
             }
             final int chunk = Math.min(remaining, blockSize - blockPosition);
-            blocks.getBytes(block * blockSize + blockPosition, destination, destinationPosition, chunk);
+            blocks.getBytes(blockOffset(block) + blockPosition, destination, destinationPosition, chunk);
             destinationPosition += chunk;
             remaining -= chunk;
             blockPosition = 0;
@@ -855,7 +874,7 @@ final class CacheStore implements AutoCloseable
                 return -1;
             }
             final int chunk = Math.min(remaining, blockSize);
-            final int base = block * blockSize;
+            final int base = blockOffset(block);
             int i = 0;
             for (; i + Long.BYTES <= chunk; i += Long.BYTES)
             {
@@ -885,29 +904,29 @@ final class CacheStore implements AutoCloseable
 
     boolean isExpired(final int slot)
     {
-        return slots.getLong(slot * SLOT_LENGTH + EXPIRE_AT_OFFSET) <= now;
+        return slots.getLong(slot * stride + EXPIRE_AT_OFFSET) <= now;
     }
 
     int blocksOf(final int slot)
     {
-        final int offset = slot * SLOT_LENGTH;
+        final int offset = slot * stride;
         return context.blocksFor(
             slots.getInt(offset + KEY_LENGTH_OFFSET) + slots.getInt(offset + VALUE_LENGTH_OFFSET));
     }
 
     long entryVersion(final int slot)
     {
-        return slots.getLong(slot * SLOT_LENGTH + ENTRY_VERSION_OFFSET);
+        return slots.getLong(slot * stride + ENTRY_VERSION_OFFSET);
     }
 
     int valueLength(final int slot)
     {
-        return slots.getInt(slot * SLOT_LENGTH + VALUE_LENGTH_OFFSET);
+        return slots.getInt(slot * stride + VALUE_LENGTH_OFFSET);
     }
 
     void copyValue(final int slot, final MutableDirectBuffer destination, final int destinationOffset)
     {
-        final int offset = slot * SLOT_LENGTH;
+        final int offset = slot * stride;
         readStream(
             slots.getInt(offset + FIRST_BLOCK_OFFSET),
             slots.getInt(offset + KEY_LENGTH_OFFSET),
@@ -934,7 +953,7 @@ final class CacheStore implements AutoCloseable
 
     long bytesUsed()
     {
-        return (long)(blockCount - freeBlockCount) * blockSize;
+        return (long)(entries + blockCount - maxEntries - freeBlockCount) * blockSize;
     }
 
     long hits()
@@ -979,7 +998,7 @@ final class CacheStore implements AutoCloseable
         }
         for (int slot = firstInOrder(); NONE != slot; slot = nextInOrder(slot))
         {
-            final int offset = slot * SLOT_LENGTH;
+            final int offset = slot * stride;
             checksum.update(slot)
                 .update(slots.getLong(offset + HASH_OFFSET))
                 .update(slots.getLong(offset + EXPIRE_AT_OFFSET))
@@ -989,7 +1008,7 @@ final class CacheStore implements AutoCloseable
             int block = slots.getInt(offset + FIRST_BLOCK_OFFSET);
             for (int position = 0; position < length; position += blockSize)
             {
-                checksum.update(block).update(blocks, block * blockSize, Math.min(blockSize, length - position));
+                checksum.update(block).update(blocks, blockOffset(block), Math.min(blockSize, length - position));
                 block = blockLinks.getInt(block * Integer.BYTES);
             }
         }
@@ -1038,7 +1057,6 @@ final class CacheStore implements AutoCloseable
         writer.write(slots, 0, slots.capacity());
         writer.write(index, 0, index.capacity());
         writer.write(blockLinks, 0, blockLinks.capacity());
-        writer.write(blocks, 0, blocks.capacity());
         if (null != sketch)
         {
             writer.write(sketch.table(), 0, sketch.table().capacity());
@@ -1052,7 +1070,7 @@ final class CacheStore implements AutoCloseable
      */
     void restore(final SnapshotReader reader)
     {
-        final long regions = (long)slots.capacity() + index.capacity() + blockLinks.capacity() + blocks.capacity() +
+        final long regions = (long)slots.capacity() + index.capacity() + blockLinks.capacity() +
             (null == sketch ? 0 : sketch.table().capacity());
         if (reader.remaining() != stateScratch.capacity() + regions)
         {
@@ -1091,7 +1109,6 @@ final class CacheStore implements AutoCloseable
         reader.readFully(slots, 0, slots.capacity());
         reader.readFully(index, 0, index.capacity());
         reader.readFully(blockLinks, 0, blockLinks.capacity());
-        reader.readFully(blocks, 0, blocks.capacity());
         if (null != sketch)
         {
             sketch.readState(stateScratch, 112);

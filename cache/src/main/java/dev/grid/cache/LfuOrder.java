@@ -6,7 +6,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import static dev.grid.cache.CacheStore.HASH_OFFSET;
 import static dev.grid.cache.CacheStore.NONE;
 import static dev.grid.cache.CacheStore.SCORE_OFFSET;
-import static dev.grid.cache.CacheStore.SLOT_LENGTH;
 
 /**
  * LFU with Redis-style logarithmic counters that decay over log time, exact and O(1).
@@ -26,6 +25,7 @@ final class LfuOrder implements EvictionOrder
     private static final int MASK = BUCKETS - 1;
 
     private final UnsafeBuffer slots;
+    private final int stride;
     private final SlotLists lists;
     private final long[] nonEmpty = new long[BUCKETS / Long.SIZE];
     private final int logFactor;
@@ -34,18 +34,24 @@ final class LfuOrder implements EvictionOrder
     private long period;
     private long accessCount;
 
-    LfuOrder(final UnsafeBuffer slots, final int logFactor, final long decayNanos, final boolean dynamicAging)
+    LfuOrder(
+        final UnsafeBuffer slots,
+        final int stride,
+        final int logFactor,
+        final long decayNanos,
+        final boolean dynamicAging)
     {
+        this.stride = stride;
         this.dynamicAging = dynamicAging;
         this.slots = slots;
-        this.lists = new SlotLists(slots, BUCKETS);
+        this.lists = new SlotLists(slots, stride, BUCKETS);
         this.logFactor = logFactor;
         this.decayNanos = decayNanos;
     }
 
     private long score(final int slot)
     {
-        return slots.getLong(slot * SLOT_LENGTH + SCORE_OFFSET);
+        return slots.getLong(slot * stride + SCORE_OFFSET);
     }
 
     private int bucketOf(final long score)
@@ -55,7 +61,7 @@ final class LfuOrder implements EvictionOrder
 
     private void push(final int slot, final long score)
     {
-        slots.putLong(slot * SLOT_LENGTH + SCORE_OFFSET, score);
+        slots.putLong(slot * stride + SCORE_OFFSET, score);
         final int bucket = bucketOf(score);
         lists.pushHead(bucket, slot);
         nonEmpty[bucket >>> 6] |= 1L << bucket;
@@ -85,7 +91,7 @@ final class LfuOrder implements EvictionOrder
     public void reinsertAccessed(final int slot)
     {
         final long decayed = Math.max(0, score(slot) - period);
-        final long draw = LfuCounter.draw(slots.getLong(slot * SLOT_LENGTH + HASH_OFFSET), accessCount++);
+        final long draw = LfuCounter.draw(slots.getLong(slot * stride + HASH_OFFSET), accessCount++);
         push(slot, period + LfuCounter.increment((int)Math.min(decayed, LfuCounter.MAX), draw, logFactor));
     }
 

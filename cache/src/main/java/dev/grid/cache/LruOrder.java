@@ -12,9 +12,9 @@ final class LruOrder implements EvictionOrder
 
     private final SlotLists lists;
 
-    LruOrder(final UnsafeBuffer slots)
+    LruOrder(final UnsafeBuffer slots, final int stride)
     {
-        lists = new SlotLists(slots, 1);
+        lists = new SlotLists(slots, stride, 1);
     }
 
     public void insertNew(final int slot)

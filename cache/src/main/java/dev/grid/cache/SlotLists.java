@@ -5,7 +5,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import static dev.grid.cache.CacheStore.NEXT_OFFSET;
 import static dev.grid.cache.CacheStore.NONE;
 import static dev.grid.cache.CacheStore.PREV_OFFSET;
-import static dev.grid.cache.CacheStore.SLOT_LENGTH;
 
 /**
  * Intrusive doubly linked lists of slots, threaded through the slots' prev and next fields: each list runs from
@@ -15,12 +14,14 @@ import static dev.grid.cache.CacheStore.SLOT_LENGTH;
 final class SlotLists
 {
     private final UnsafeBuffer slots;
+    private final int stride;
     private final int[] heads;
     private final int[] tails;
 
-    SlotLists(final UnsafeBuffer slots, final int listCount)
+    SlotLists(final UnsafeBuffer slots, final int stride, final int listCount)
     {
         this.slots = slots;
+        this.stride = stride;
         heads = new int[listCount];
         tails = new int[listCount];
         clear();
@@ -49,18 +50,18 @@ final class SlotLists
 
     int prev(final int slot)
     {
-        return slots.getInt(slot * SLOT_LENGTH + PREV_OFFSET);
+        return slots.getInt(slot * stride + PREV_OFFSET);
     }
 
     int next(final int slot)
     {
-        return slots.getInt(slot * SLOT_LENGTH + NEXT_OFFSET);
+        return slots.getInt(slot * stride + NEXT_OFFSET);
     }
 
     void pushHead(final int list, final int slot)
     {
         final int oldHead = heads[list];
-        final int offset = slot * SLOT_LENGTH;
+        final int offset = slot * stride;
         slots.putInt(offset + PREV_OFFSET, NONE);
         slots.putInt(offset + NEXT_OFFSET, oldHead);
         if (NONE == oldHead)
@@ -69,14 +70,14 @@ final class SlotLists
         }
         else
         {
-            slots.putInt(oldHead * SLOT_LENGTH + PREV_OFFSET, slot);
+            slots.putInt(oldHead * stride + PREV_OFFSET, slot);
         }
         heads[list] = slot;
     }
 
     void unlink(final int list, final int slot)
     {
-        final int offset = slot * SLOT_LENGTH;
+        final int offset = slot * stride;
         final int prev = slots.getInt(offset + PREV_OFFSET);
         final int next = slots.getInt(offset + NEXT_OFFSET);
         if (NONE == prev)
@@ -85,7 +86,7 @@ final class SlotLists
         }
         else
         {
-            slots.putInt(prev * SLOT_LENGTH + NEXT_OFFSET, next);
+            slots.putInt(prev * stride + NEXT_OFFSET, next);
         }
         if (NONE == next)
         {
@@ -93,7 +94,7 @@ final class SlotLists
         }
         else
         {
-            slots.putInt(next * SLOT_LENGTH + PREV_OFFSET, prev);
+            slots.putInt(next * stride + PREV_OFFSET, prev);
         }
     }
 
@@ -115,8 +116,8 @@ final class SlotLists
         }
         else
         {
-            slots.putInt(destinationTail * SLOT_LENGTH + NEXT_OFFSET, sourceHead);
-            slots.putInt(sourceHead * SLOT_LENGTH + PREV_OFFSET, destinationTail);
+            slots.putInt(destinationTail * stride + NEXT_OFFSET, sourceHead);
+            slots.putInt(sourceHead * stride + PREV_OFFSET, destinationTail);
         }
         tails[destination] = tails[source];
         heads[source] = NONE;

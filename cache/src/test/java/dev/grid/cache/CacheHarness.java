@@ -200,7 +200,7 @@ final class CacheHarness
         final List<String> keys = new ArrayList<>();
         for (int slot = store.firstInOrder(); CacheStore.NONE != slot; slot = store.nextInOrder(slot))
         {
-            final int offset = slot * CacheStore.SLOT_LENGTH;
+            final int offset = slot * store.stride;
             final byte[] key = new byte[store.slots.getInt(offset + CacheStore.KEY_LENGTH_OFFSET)];
             final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(key.length + 1);
             store.readStream(store.slots.getInt(offset + CacheStore.FIRST_BLOCK_OFFSET), 0, buffer, 0, key.length);

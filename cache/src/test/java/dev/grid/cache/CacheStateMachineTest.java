@@ -272,9 +272,12 @@ class CacheStateMachineTest
     @Test
     void configurationIsValidated()
     {
-        assertThatThrownBy(() -> new CacheContext().name("c").serviceId(1).maxKeyLength(100).maxValueLength(100)
-            .blockSize(64).memoryBudgetBytes(128).conclude())
+        assertThatThrownBy(() -> new CacheContext().name("c").serviceId(1).maxEntries(1).maxKeyLength(100)
+            .maxValueLength(100).blockSize(64).memoryBudgetBytes(128).conclude())
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("largest key and value");
+        assertThatThrownBy(() -> new CacheContext().name("c").serviceId(1).maxEntries(1000).blockSize(64)
+            .memoryBudgetBytes(64 * 999).conclude())
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("home block");
         assertThatThrownBy(() -> new CacheContext().serviceId(1).conclude())
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
         assertThatThrownBy(() -> new Caches(List.of(context(CachePolicy.LRU), context(CachePolicy.LFU)), Fences.NONE))

@@ -96,7 +96,7 @@ final class ReferenceCache
         {
             freeSlots.addLast(i);
         }
-        freeBlocks = context.blockCount();
+        freeBlocks = context.overflowBlocks();
         sweepCursor = 0;
     }
 
@@ -213,7 +213,7 @@ final class ReferenceCache
         window.remove(id(e.key));
         bySlot[e.slot] = null;
         freeSlots.addFirst(e.slot);
-        freeBlocks += blocks(e);
+        freeBlocks += blocks(e) - 1;
     }
 
     private int blocks(final Entry e)
@@ -305,7 +305,7 @@ final class ReferenceCache
 
     private void insert(final byte[] key, final byte[] value, final long expireAt, final long version)
     {
-        makeRoom(context.blocksFor(key.length + value.length), 1);
+        makeRoom(context.blocksFor(key.length + value.length) - 1, 1);
         final Entry e = new Entry();
         e.key = key;
         e.value = value;
@@ -316,7 +316,7 @@ final class ReferenceCache
         e.score = period() + LfuCounter.INITIAL;
         e.sequence = ++sequence;
         bySlot[e.slot] = e;
-        freeBlocks -= blocks(e);
+        freeBlocks -= blocks(e) - 1;
         map.put(id(key), e);
         if (null != sketch)
         {
@@ -594,20 +594,20 @@ final class ReferenceCache
             final int newBlocks = context.blocksFor(keys.get(i).length + values.get(i).length);
             if (null == e)
             {
-                needed += newBlocks;
+                needed += newBlocks - 1;
                 slots++;
             }
             else
             {
                 needed += Math.max(0, newBlocks - blocks(e));
-                pinned += blocks(e);
+                pinned += blocks(e) - 1;
             }
         }
         if (ttl < 0)
         {
             return error(Status.MALFORMED);
         }
-        if (needed + pinned > context.blockCount() || keys.size() > context.maxEntries())
+        if (needed + pinned > context.overflowBlocks() || keys.size() > context.maxEntries())
         {
             return error(Status.TOO_LARGE);
         }
@@ -679,7 +679,7 @@ final class ReferenceCache
 
     long bytesUsed()
     {
-        return (long)(context.blockCount() - freeBlocks) * context.blockSize();
+        return (long)(map.size() + context.overflowBlocks() - freeBlocks) * context.blockSize();
     }
 
     Map<String, Entry> map()
