@@ -54,7 +54,8 @@ public final class CacheCommands
     /**
      * Fences the following writes with a lock's fencing token.
      */
-    public CacheCommands fence(final DirectBuffer lockName, final int lockOffset, final int lockLength, final long token)
+    public CacheCommands fence(
+        final DirectBuffer lockName, final int lockOffset, final int lockLength, final long token)
     {
         fenceLock = lockName;
         fenceLockOffset = lockOffset;

@@ -26,9 +26,9 @@ public final class CacheContext
     public static final String LFU_DYNAMIC_AGING_PROP = "grid.cache.lfu.dynamic.aging";
     public static final String ADMISSION_PROP = "grid.cache.admission";
 
-    /** The most entries one cache may hold: its slot table (64 bytes each) stays within one 1 GiB buffer. */
+    /** The most entries one cache may hold. */
     public static final int MAX_ENTRIES_LIMIT = 1 << 24;
-    /** The most bytes of value slabs one cache may have: one buffer. */
+    /** The most bytes of blocks (plus slot headers) one cache may have: one buffer. */
     public static final long MEMORY_BUDGET_LIMIT = (1L << 31) - 4096;
     /** Longest cache name, as for every name in the schema (varAsciiEncoding). */
     public static final int MAX_NAME_LENGTH = 1024;
@@ -145,7 +145,7 @@ public final class CacheContext
     }
 
     /**
-     * @return every off-heap byte the cache allocates: slabs, their block links, slot table and index.
+     * @return every off-heap byte the cache allocates: blocks, their links, slot headers, index and sketch.
      */
     public long offHeapBytes()
     {
@@ -202,7 +202,8 @@ public final class CacheContext
     }
 
     /**
-     * @return bytes of value slabs; keys and values are stored in whole blocks of {@link #blockSize()}.
+     * @return bytes of blocks (at least maxEntries x blockSize: one home block per slot, the rest shared); keys and
+     * values are stored in whole blocks of {@link #blockSize()}.
      */
     public long memoryBudgetBytes()
     {
@@ -377,7 +378,8 @@ public final class CacheContext
             ", memoryBudgetBytes=" + memoryBudgetBytes + ", maxEntries=" + maxEntries +
             ", maxKeyLength=" + maxKeyLength + ", maxValueLength=" + maxValueLength +
             ", defaultTtlNanos=" + defaultTtlNanos + ", blockSize=" + blockSize + ", sweepBudget=" + sweepBudget +
-            ", lfuLogFactor=" + lfuLogFactor + ", lfuDecayNanos=" + lfuDecayNanos + ", lfuDynamicAging=" + lfuDynamicAging + ", admission=" + admission +
+            ", lfuLogFactor=" + lfuLogFactor + ", lfuDecayNanos=" + lfuDecayNanos +
+            ", lfuDynamicAging=" + lfuDynamicAging + ", admission=" + admission +
             ", maxBatchSize=" + maxBatchSize + '}';
     }
 }

@@ -14,17 +14,18 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 
 /**
- * The off-heap memory of one cache and every operation on it: a slot table, an open-addressing hash index, and
- * value slabs cut into fixed-size blocks, all allocated at start and never grown. Only the writer thread calls the
+ * The off-heap memory of one cache and every operation on it: slot records, an open-addressing hash index, and
+ * blocks holding keys and values, all allocated at start and never grown. Only the writer thread calls the
  * mutating methods; {@link CacheReader}s read the same memory concurrently under the seqlock protocol described on
  * {@link CacheReader}.
  * <p>
  * Layout (all little-endian, cache-line aligned):
  * <ul>
- *     <li>slot table: {@code maxEntries} records of {@value #SLOT_LENGTH} bytes (see the *_OFFSET constants);</li>
+ *     <li>records: {@code maxEntries} x ({@value #SLOT_LENGTH}-byte header, see the *_OFFSET constants, then the
+ *     slot's home block of {@code blockSize} bytes), followed by the overflow blocks shared by longer entries;</li>
  *     <li>index: a power-of-two array of 8-byte words {@code (hash & 0xFFFFFFFF00000000) | (slot + 1)}, 0 = empty,
  *     linear probing from {@code (hash >>> 32) & mask}, deletion by backward shift;</li>
- *     <li>blocks: {@code memoryBudgetBytes / blockSize} blocks holding each entry's key then value as one stream;</li>
+ *     <li>an entry's key then value form one stream over its home block and then overflow blocks;</li>
  *     <li>block links: one int per block, the next block of the entry (or of the free list), -1 at the end;</li>
  *     <li>reader header: the epoch and index-move seqlocks and the published log time, one cache line each.</li>
  * </ul>
@@ -124,7 +125,8 @@ final class CacheStore implements AutoCloseable
             allocate(4, FrequencySketch.wordsFor(maxEntries) * Long.BYTES), maxEntries) : null;
 
         order = CachePolicy.LRU == context.policy() ?
-            new LruOrder(slots, stride) : new LfuOrder(slots, stride, context.lfuLogFactor(), context.lfuDecayNanos(), context.lfuDynamicAging());
+            new LruOrder(slots, stride) :
+            new LfuOrder(slots, stride, context.lfuLogFactor(), context.lfuDecayNanos(), context.lfuDynamicAging());
         window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
         stateScratch = new UnsafeBuffer(
@@ -1016,8 +1018,8 @@ final class CacheStore implements AutoCloseable
     }
 
     /**
-     * Writes the whole state: a header (geometry, counters, order state), then the slot table, index, block links
-     * and blocks as they are, so a restore is byte-identical.
+     * Writes the whole state: a header (geometry, counters, order state), then the records (slots and blocks),
+     * index, block links and sketch as they are, so a restore is byte-identical.
      */
     void snapshot(final SnapshotWriter writer)
     {

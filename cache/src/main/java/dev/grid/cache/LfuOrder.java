@@ -12,12 +12,13 @@ import static dev.grid.cache.CacheStore.SCORE_OFFSET;
  * <p>
  * Each slot stores a score: its count plus the floor at its last access. The floor is the aging clock: the decay
  * period of the log time (one per {@code lfuDecayNanos}, as Redis's lfu-decay-time), raised to the score of each
- * evicted entry (dynamic aging, as LFU-DA). A slot's decayed count is {@code score - floor}, so ordering by score is
- * ordering by decayed count, and aging every count at once is free. The eviction order is: lowest score first, ties to the least recent. Scores of live slots lie below
- * {@code floor + 256}; buckets form a ring of 256 lists indexed by {@code score mod 256}, each most recent at its
- * head. When the floor advances, the lowest bucket is moved behind the tail of the next one, so slots whose score
- * fell below the period (decayed to 0 and below) stay in the lowest bucket, still lowest score first. An access
- * re-scores a slot to {@code floor + increment(max(0, score - floor))} and puts it at its bucket's head.
+ * evicted entry when dynamic aging (LFU-DA) is on. A slot's decayed count is {@code score - floor}, so ordering by
+ * score is ordering by decayed count, and aging every count at once is free. The eviction order is: lowest score
+ * first, ties to the least recent. Scores of live slots lie below {@code floor + 256}; buckets form a ring of 256
+ * lists indexed by {@code score mod 256}, each most recent at its head. When the floor advances, the lowest bucket
+ * is moved behind the tail of the next one, so slots whose score fell below the floor (decayed to 0 and below) stay
+ * in the lowest bucket, still lowest score first. An access re-scores a slot to
+ * {@code floor + increment(max(0, score - floor))} and puts it at its bucket's head.
  */
 final class LfuOrder implements EvictionOrder
 {

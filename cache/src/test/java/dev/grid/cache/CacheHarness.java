@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class CacheHarness
 {
-    static final UnsafeBuffer LOCK = new UnsafeBuffer("orders-lock".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    static final UnsafeBuffer LOCK =
+        new UnsafeBuffer("orders-lock".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
 
     final CacheStateMachine cache;
     final CacheCommands commands = new CacheCommands();

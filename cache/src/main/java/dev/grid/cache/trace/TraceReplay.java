@@ -26,7 +26,8 @@ import java.util.zip.GZIPInputStream;
  * time advances one millisecond per access, so LFU counts decay once per {@code lfuDecayNanos / 1 ms} accesses.
  * <p>
  * {@code grid trace --format lirs|cache2k|corda --policy lru|lfu --capacity N [--admission] FILE} runs
- * {@link #main}; it prints {@code hit_ratio=0.xxxx}. {@code --admission} adds the TinyLFU admission filter. FILE may be plain, .gz, or "-" for standard input (bin/grid decompresses .xz to it).
+ * {@link #main}; it prints {@code hit_ratio=0.xxxx}. {@code --admission} adds W-TinyLFU admission. FILE may be
+ * plain, .gz, or "-" for standard input (bin/grid decompresses .xz to it).
  */
 public final class TraceReplay
 {

@@ -55,7 +55,8 @@ public final class HitRatioReport
                 final double oursLru = TraceReplay.replay(keys, CachePolicy.LRU, capacity);
                 final double exactLru = exactLru(keys, capacity);
                 final double oursLfu = TraceReplay.replay(keys, CachePolicy.LFU, capacity);
-                final double sampledLfu = SampledLfu.replay(keys, capacity, DEFAULTS.lfuLogFactor(), DEFAULTS.lfuDecayNanos());
+                final double sampledLfu =
+                    SampledLfu.replay(keys, capacity, DEFAULTS.lfuLogFactor(), DEFAULTS.lfuDecayNanos());
                 final double lruAdmission = TraceReplay.replay(keys,
                     new CacheContext().policy(CachePolicy.LRU).maxEntries(capacity).admission(true));
                 final double lfuAdmission = TraceReplay.replay(keys,
