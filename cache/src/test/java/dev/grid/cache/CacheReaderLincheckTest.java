@@ -13,14 +13,20 @@ import org.junit.jupiter.api.Test;
  * Lincheck (stress strategy) checks that local reads are linearizable against the single writer's puts, removes
  * and evictions: every result of a concurrent run must be explained by some sequential order of the same
  * operations. The writer operations share a non-parallel group, so one thread at a time writes, as in the grid.
- * Values are self-describing (every byte is {@code key * 16 + value}), so a torn read shows as -99, which no
- * sequential run returns. The model-checking strategy does not apply: it switches threads only at the JVM's
+ * Values are self-describing: byte 0 is {@code key * 16 + value}, byte 1 a rewrite number, and every other byte a
+ * function of those two and its position, so a torn read shows as -99, which no sequential run returns. To widen
+ * the races a stress run can hit, each put writes its value {@value #REPEATS} times with rising rewrite numbers (the
+ * bytes really change under the readers, while every intermediate state means the same value, so the operation's
+ * meaning is unchanged), and each get reads {@value #REPEATS} times, answering -99 if any read was torn, else the
+ * last read's value. Checked: with a reader that skips the seqlock version checks this test fails (a torn read,
+ * -99), as does {@link CacheReaderStressTest}. The model-checking strategy does not apply: it switches threads only at the JVM's
  * shared-memory accesses it instruments, and the cache's memory is off-heap.
  */
 @Param(name = "key", gen = IntGen.class, conf = "0:4")
 public class CacheReaderLincheckTest
 {
     private static final int VALUE_LENGTH = 40;
+    private static final int REPEATS = 100;
 
     private final CacheStateMachine cache = new CacheStateMachine(new CacheContext()
         .name("lincheck").serviceId(1).policy(CachePolicy.LRU).maxEntries(3).blockSize(32)
@@ -35,8 +41,17 @@ public class CacheReaderLincheckTest
     public void put(@Param(name = "key") final int key, @Param(gen = IntGen.class, conf = "1:3") final int value)
     {
         final UnsafeBuffer bytes = new UnsafeBuffer(new byte[VALUE_LENGTH]);
-        bytes.setMemory(0, VALUE_LENGTH, (byte)(key * 16 + value));
-        apply(commands.wrap(command, 0).put(CachePutMode.PUT, keyBytes(key), 0, 8, bytes, 0, VALUE_LENGTH, 0, 0));
+        final UnsafeBuffer keyBytes = keyBytes(key);
+        for (int rewrite = 0; rewrite < REPEATS; rewrite++)
+        {
+            bytes.putByte(0, (byte)(key * 16 + value));
+            bytes.putByte(1, (byte)rewrite);
+            for (int i = 2; i < VALUE_LENGTH; i++)
+            {
+                bytes.putByte(i, pattern(bytes.getByte(0), bytes.getByte(1), i));
+            }
+            apply(commands.wrap(command, 0).put(CachePutMode.PUT, keyBytes, 0, 8, bytes, 0, VALUE_LENGTH, 0, 0));
+        }
     }
 
     @Operation(nonParallelGroup = "writer")
@@ -49,20 +64,36 @@ public class CacheReaderLincheckTest
     public int get(@Param(name = "key") final int key)
     {
         final UnsafeBuffer into = new UnsafeBuffer(new byte[VALUE_LENGTH]);
-        final int length = readers.get().get(keyBytes(key), 0, 8, into, 0);
-        if (length < 0)
+        final UnsafeBuffer keyBytes = keyBytes(key);
+        final CacheReader reader = readers.get();
+        int result = 0;
+        for (int r = 0; r < REPEATS; r++)
         {
-            return length;
-        }
-        final byte first = into.getByte(0);
-        for (int i = 1; i < length; i++)
-        {
-            if (into.getByte(i) != first)
+            final int length = reader.get(keyBytes, 0, 8, into, 0);
+            if (length < 0)
             {
-                return -99;
+                result = length;
+                continue;
             }
+            if (length != VALUE_LENGTH)
+            {
+                return -98;
+            }
+            for (int i = 2; i < length; i++)
+            {
+                if (into.getByte(i) != pattern(into.getByte(0), into.getByte(1), i))
+                {
+                    return -99;
+                }
+            }
+            result = into.getByte(0);
         }
-        return length == VALUE_LENGTH ? first : -98;
+        return result;
+    }
+
+    private static byte pattern(final byte value, final byte rewrite, final int position)
+    {
+        return (byte)(value * 31 + rewrite * 7 + position);
     }
 
     private void apply(final int length)
