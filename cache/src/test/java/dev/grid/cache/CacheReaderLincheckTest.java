@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
  * bytes really change under the readers, while every intermediate state means the same value, so the operation's
  * meaning is unchanged), and each get reads {@value #REPEATS} times, answering -99 if any read was torn, else the
  * last read's value. Checked: with a reader that skips the seqlock version checks this test fails (a torn read,
- * -99), as does {@link CacheReaderStressTest}. The model-checking strategy does not apply: it switches threads only at the JVM's
- * shared-memory accesses it instruments, and the cache's memory is off-heap.
+ * -99), as does {@link CacheReaderStressTest}. The model-checking strategy does not apply: it switches threads
+ * only at the JVM's shared-memory accesses it instruments, and the cache's memory is off-heap.
  */
 @Param(name = "key", gen = IntGen.class, conf = "0:4")
 public class CacheReaderLincheckTest
