@@ -1,0 +1,86 @@
+package dev.grid.cache;
+
+import dev.grid.core.StateChecksum;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Exact LRU: one list, most recent at the head, the victim at the tail. Every operation is O(1).
+ */
+final class LruOrder implements EvictionOrder
+{
+    private static final int LIST = 0;
+
+    private final SlotLists lists;
+
+    LruOrder(final UnsafeBuffer slots, final int stride)
+    {
+        lists = new SlotLists(slots, stride, 1);
+    }
+
+    public void insertNew(final int slot)
+    {
+        lists.pushHead(LIST, slot);
+    }
+
+    public void access(final int slot)
+    {
+        if (lists.head(LIST) != slot)
+        {
+            lists.unlink(LIST, slot);
+            lists.pushHead(LIST, slot);
+        }
+    }
+
+    public void remove(final int slot)
+    {
+        lists.unlink(LIST, slot);
+    }
+
+    public void reinsertAccessed(final int slot)
+    {
+        lists.pushHead(LIST, slot);
+    }
+
+    public int victim()
+    {
+        return lists.tail(LIST);
+    }
+
+    public int nextVictim(final int slot)
+    {
+        return lists.prev(slot);
+    }
+
+    public void evicting(final int slot)
+    {
+    }
+
+    public void advanceTime(final long now)
+    {
+    }
+
+    public void clear()
+    {
+        lists.clear();
+    }
+
+    public int stateLength()
+    {
+        return lists.stateLength();
+    }
+
+    public void writeState(final UnsafeBuffer buffer, final int offset)
+    {
+        lists.writeState(buffer, offset);
+    }
+
+    public void readState(final UnsafeBuffer buffer, final int offset)
+    {
+        lists.readState(buffer, offset);
+    }
+
+    public void checksumState(final StateChecksum checksum)
+    {
+        checksum.update(lists.head(LIST)).update(lists.tail(LIST));
+    }
+}

@@ -1,0 +1,171 @@
+package dev.grid.cache;
+
+import dev.grid.core.Fences;
+import dev.grid.sbe.CachePutMode;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Readers on application threads while the writer puts (values of changing lengths, so block chains grow, shrink
+ * and are recycled between keys), evicts, removes, expires and clears: every value a reader returns must be
+ * exactly one that was written for that key (each value is self-describing: every 8-byte word holds the key id and
+ * the write number, and the length is a function of the write number), and warm readers allocate nothing.
+ * Longer runs: {@code -Dgrid.cache.stress.millis=60000}.
+ */
+class CacheReaderStressTest
+{
+    private static final long MILLIS = Long.getLong("grid.cache.stress.millis", 1500);
+    private static final int KEYS = 256;
+
+    @Test
+    void readersNeverSeeTornOrRecycledValues() throws Exception
+    {
+        final CacheContext context = new CacheContext().name("stress").serviceId(1).policy(CachePolicy.LRU)
+            .maxEntries(96).blockSize(32).memoryBudgetBytes(32L * 300).maxKeyLength(8).maxValueLength(128)
+            .defaultTtlNanos(0).sweepBudget(2);
+        try (CacheStateMachine cache = new CacheStateMachine(context, Fences.NONE))
+        {
+            final AtomicBoolean running = new AtomicBoolean(true);
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final AtomicLong hits = new AtomicLong();
+            final AtomicLong misses = new AtomicLong();
+            final AtomicLong readerAllocations = new AtomicLong();
+            final Thread[] readers = new Thread[2];
+            for (int r = 0; r < readers.length; r++)
+            {
+                final int seed = r;
+                readers[r] = new Thread(() -> read(cache, seed, running, failure, hits, misses, readerAllocations),
+                    "reader-" + r);
+                readers[r].start();
+            }
+
+            final CacheCommands commands = new CacheCommands();
+            final UnsafeBuffer command = new UnsafeBuffer(new byte[1024]);
+            final UnsafeBuffer response = new UnsafeBuffer(new byte[1024]);
+            final UnsafeBuffer key = new UnsafeBuffer(new byte[8]);
+            final UnsafeBuffer value = new UnsafeBuffer(new byte[128]);
+            final SplittableRandom random = new SplittableRandom(42);
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MILLIS);
+            long index = 0;
+            while (System.nanoTime() < deadline && null == failure.get())
+            {
+                index++;
+                final int id = random.nextInt(KEYS);
+                key.putLong(0, id);
+                final int r = random.nextInt(100);
+                final int length;
+                if (r < 85)
+                {
+                    final int valueLength = valueLength(index);
+                    for (int w = 0; w < valueLength; w += 8)
+                    {
+                        value.putLong(w, ((long)id << 32) | (index & 0xFFFF_FFFFL));
+                    }
+                    length = commands.wrap(command, 0).put(CachePutMode.PUT, key, 0, 8, value, 0, valueLength,
+                        0 == (index & 7) ? 20_000 : 0, 0);
+                }
+                else if (r < 99)
+                {
+                    length = commands.wrap(command, 0).remove(key, 0, 8, 0);
+                }
+                else
+                {
+                    length = commands.wrap(command, 0).clear();
+                }
+                cache.onLogTime(index, index * 1000);
+                cache.apply(index, index * 1000, 1, index, command, 0, length, response, 0);
+            }
+            running.set(false);
+            for (final Thread reader : readers)
+            {
+                reader.join();
+            }
+            assertThat(failure.get()).isNull();
+            assertThat(cache.evictions()).isPositive();
+            assertThat(cache.expirations()).isPositive();
+            assertThat(hits.get()).isPositive();
+            assertThat(misses.get()).isPositive();
+            assertThat(readerAllocations.get()).as("bytes a warm reader allocated").isZero();
+        }
+    }
+
+    private static int valueLength(final long writeNumber)
+    {
+        return 8 * (1 + (int)(writeNumber % 16));
+    }
+
+    private static void read(
+        final CacheStateMachine cache,
+        final int seed,
+        final AtomicBoolean running,
+        final AtomicReference<Throwable> failure,
+        final AtomicLong hits,
+        final AtomicLong misses,
+        final AtomicLong allocations)
+    {
+        try
+        {
+            final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+            final CacheReader reader = cache.newReader();
+            final UnsafeBuffer key = new UnsafeBuffer(new byte[8]);
+            final UnsafeBuffer into = new UnsafeBuffer(new byte[128]);
+            final SplittableRandom random = new SplittableRandom(seed);
+            long localHits = 0;
+            long localMisses = 0;
+            long reads = 0;
+            long allocatedAtWarm = -1;
+            while (running.get())
+            {
+                final int id = random.nextInt(KEYS);
+                key.putLong(0, id);
+                final int length = reader.get(key, 0, 8, into, 0);
+                if (length < 0)
+                {
+                    localMisses++;
+                }
+                else
+                {
+                    localHits++;
+                    final long first = into.getLong(0);
+                    if (first >>> 32 != id || length != valueLength(first & 0xFFFF_FFFFL) ||
+                        reader.lastVersion() != (first & 0xFFFF_FFFFL))
+                    {
+                        throw new AssertionError("key " + id + " read a value of another key or write: " +
+                            Long.toHexString(first) + " length " + length + " version " + reader.lastVersion());
+                    }
+                    for (int w = 8; w < length; w += 8)
+                    {
+                        if (into.getLong(w) != first)
+                        {
+                            throw new AssertionError("torn value for key " + id + " at word " + w);
+                        }
+                    }
+                }
+                if (++reads == 200_000)
+                {
+                    allocatedAtWarm = threads.getCurrentThreadAllocatedBytes();
+                }
+            }
+            if (allocatedAtWarm >= 0)
+            {
+                allocations.set(threads.getCurrentThreadAllocatedBytes() - allocatedAtWarm);
+            }
+            hits.addAndGet(localHits);
+            misses.addAndGet(localMisses);
+        }
+        catch (final Throwable t)
+        {
+            failure.compareAndSet(null, t);
+        }
+    }
+}

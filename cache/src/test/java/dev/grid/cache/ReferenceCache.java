@@ -1,0 +1,689 @@
+package dev.grid.cache;
+
+import dev.grid.sbe.CachePutMode;
+import dev.grid.sbe.Status;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The specification of a cache as plain Java, for model-based tests: a LinkedHashMap kept in recency order (an
+ * access re-inserts the entry at the end) is exact LRU; LFU picks the entry of lowest score, ties to the least
+ * recent, by a linear scan. Budgets, slot reuse (for the TTL sweep's slot order), expiry, versions and the LFU
+ * counter draws follow the cache's documented rules, written the obvious way.
+ */
+final class ReferenceCache
+{
+    record Result(Status status, long version, long counter, byte[] value)
+    {
+        @Override
+        public boolean equals(final Object o)
+        {
+            return o instanceof Result r && r.status == status && r.version == version && r.counter == counter &&
+                Arrays.equals(r.value, value);
+        }
+
+        @Override
+        public int hashCode()
+        {
+            return status.hashCode();
+        }
+
+        @Override
+        public String toString()
+        {
+            return status + " v" + version + " c" + counter + " " + Arrays.toString(value);
+        }
+    }
+
+    static final class Entry
+    {
+        byte[] key;
+        byte[] value;
+        long hash;
+        long expireAt;
+        long version;
+        long score;
+        long sequence;
+        int slot;
+        boolean pinned;
+        boolean inWindow;
+    }
+
+    private final CacheContext context;
+    private final boolean lfu;
+    private final LinkedHashMap<String, Entry> map = new LinkedHashMap<>();
+    private final Entry[] bySlot;
+    private final Deque<Integer> freeSlots = new ArrayDeque<>();
+    private final FrequencySketch sketch;
+    private final LinkedHashMap<String, Entry> window = new LinkedHashMap<>();
+    private final WindowClimber climber;
+    private int freeBlocks;
+    private long now;
+    private long accessCount;
+    private long sequence;
+    private int sweepCursor;
+    long hits;
+    long misses;
+    long evictions;
+    long expirations;
+
+    ReferenceCache(final CacheContext context)
+    {
+        this.context = context;
+        lfu = CachePolicy.LFU == context.policy();
+        bySlot = new Entry[context.maxEntries()];
+        climber = new WindowClimber(context.maxEntries());
+        sketch = context.admission() ? new FrequencySketch(new UnsafeBuffer(
+            new byte[FrequencySketch.wordsFor(context.maxEntries()) * Long.BYTES]), context.maxEntries()) : null;
+        reset();
+    }
+
+    private void reset()
+    {
+        map.clear();
+        window.clear();
+        Arrays.fill(bySlot, null);
+        freeSlots.clear();
+        for (int i = 0; i < context.maxEntries(); i++)
+        {
+            freeSlots.addLast(i);
+        }
+        freeBlocks = context.overflowBlocks();
+        sweepCursor = 0;
+    }
+
+    private static String id(final byte[] key)
+    {
+        return Arrays.toString(key);
+    }
+
+    private long agingFloor;
+
+    /** The LFU aging clock: log-time decay periods, raised to each evicted entry's score. */
+    private long period()
+    {
+        return Math.max(agingFloor, LfuCounter.period(now, context.lfuDecayNanos()));
+    }
+
+    void onLogTime(final long timestamp)
+    {
+        advance(timestamp);
+        if (map.values().stream().allMatch(e -> e.expireAt == Long.MAX_VALUE))
+        {
+            return;
+        }
+        for (int i = 0; i < context.sweepBudget(); i++)
+        {
+            final int slot = sweepCursor;
+            sweepCursor = (slot + 1) % context.maxEntries();
+            final Entry e = bySlot[slot];
+            if (null != e && e.expireAt <= now)
+            {
+                removeEntry(e);
+                expirations++;
+            }
+        }
+    }
+
+    void advance(final long timestamp)
+    {
+        now = Math.max(now, timestamp);
+    }
+
+    private void access(final Entry e)
+    {
+        if (e.inWindow)
+        {
+            window.remove(id(e.key));
+            window.put(id(e.key), e);
+            if (null != sketch)
+            {
+                sketch.increment(e.hash);
+            }
+            return;
+        }
+        map.remove(id(e.key));
+        map.put(id(e.key), e);
+        e.sequence = ++sequence;
+        if (lfu)
+        {
+            final long decayed = Math.max(0, e.score - period());
+            final long draw = LfuCounter.draw(e.hash, accessCount++);
+            e.score = period() + LfuCounter.increment((int)Math.min(decayed, LfuCounter.MAX), draw,
+                context.lfuLogFactor());
+        }
+        if (null != sketch)
+        {
+            sketch.increment(e.hash);
+        }
+    }
+
+    private Entry victim()
+    {
+        if (!lfu)
+        {
+            for (final Entry e : map.values())
+            {
+                if (!e.pinned && !e.inWindow)
+                {
+                    return e;
+                }
+            }
+            return null;
+        }
+        Entry best = null;
+        for (final Entry e : map.values())
+        {
+            if (!e.pinned && !e.inWindow && (null == best || e.score < best.score ||
+                (e.score == best.score && e.sequence < best.sequence)))
+            {
+                best = e;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * @return the keys in the order they would be evicted.
+     */
+    List<String> evictionOrder()
+    {
+        final List<Entry> entries = new ArrayList<>(map.values());
+        entries.removeIf(e -> e.inWindow);
+        if (lfu)
+        {
+            entries.sort(Comparator.<Entry>comparingLong(e -> e.score).thenComparingLong(e -> e.sequence));
+        }
+        final List<String> keys = new ArrayList<>(window.keySet());
+        entries.forEach(e -> keys.add(id(e.key)));
+        return keys;
+    }
+
+    private void removeEntry(final Entry e)
+    {
+        map.remove(id(e.key));
+        window.remove(id(e.key));
+        bySlot[e.slot] = null;
+        freeSlots.addFirst(e.slot);
+        freeBlocks += blocks(e) - 1;
+    }
+
+    private int blocks(final Entry e)
+    {
+        return context.blocksFor(e.key.length + e.value.length);
+    }
+
+    private void makeRoom(final int blocks, final int slots)
+    {
+        while (freeBlocks < blocks || freeSlots.size() < slots)
+        {
+            final Entry victim = victim();
+            if (null != sketch)
+            {
+                final Entry candidate = window.size() >= climber.windowCapacity() || null == victim ?
+                    window.values().iterator().next() : null;
+                if (null != candidate)
+                {
+                    if (null != victim && sketch.frequency(candidate.hash) > sketch.frequency(victim.hash))
+                    {
+                        evict(victim);
+                        moveToMain(candidate);
+                    }
+                    else
+                    {
+                        removeEntry(candidate);
+                        evictions++;
+                    }
+                    continue;
+                }
+            }
+            evict(victim);
+        }
+    }
+
+    private void evict(final Entry victim)
+    {
+        if (lfu && context.lfuDynamicAging())
+        {
+            agingFloor = Math.max(period(), victim.score);
+        }
+        removeEntry(victim);
+        evictions++;
+    }
+
+    private void moveToMain(final Entry e)
+    {
+        window.remove(id(e.key));
+        e.inWindow = false;
+        e.score = period() + LfuCounter.INITIAL;
+        e.sequence = ++sequence;
+        map.remove(id(e.key));
+        map.put(id(e.key), e);
+    }
+
+    private void pin(final Entry e)
+    {
+        e.pinned = true;
+        window.remove(id(e.key));
+    }
+
+    private Entry lookup(final byte[] key)
+    {
+        final Entry e = map.get(id(key));
+        if (null != e && e.expireAt <= now)
+        {
+            removeEntry(e);
+            expirations++;
+            return null;
+        }
+        return e;
+    }
+
+    private Entry find(final byte[] key)
+    {
+        final Entry e = map.get(id(key));
+        return null == e || e.expireAt <= now ? null : e;
+    }
+
+    private long expireAt(final long ttl)
+    {
+        final long t = 0 == ttl ? context.defaultTtlNanos() : ttl;
+        if (0 == t)
+        {
+            return Long.MAX_VALUE;
+        }
+        return now + t < now ? Long.MAX_VALUE : now + t;
+    }
+
+    private void insert(final byte[] key, final byte[] value, final long expireAt, final long version)
+    {
+        makeRoom(context.blocksFor(key.length + value.length) - 1, 1);
+        final Entry e = new Entry();
+        e.key = key;
+        e.value = value;
+        e.hash = KeyHash.hash(new UnsafeBuffer(key), 0, key.length);
+        e.expireAt = expireAt;
+        e.version = version;
+        e.slot = freeSlots.removeFirst();
+        e.score = period() + LfuCounter.INITIAL;
+        e.sequence = ++sequence;
+        bySlot[e.slot] = e;
+        freeBlocks -= blocks(e) - 1;
+        map.put(id(key), e);
+        if (null != sketch)
+        {
+            e.inWindow = true;
+            window.put(id(key), e);
+            for (int i = 0; i < 2 && window.size() > climber.windowCapacity(); i++)
+            {
+                moveToMain(window.values().iterator().next());
+            }
+            sketch.increment(e.hash);
+        }
+    }
+
+    private void rewrite(final Entry e, final byte[] value, final long expireAt, final long version)
+    {
+        freeBlocks += blocks(e);
+        e.value = value;
+        freeBlocks -= blocks(e);
+        e.expireAt = expireAt;
+        e.version = version;
+        e.pinned = false;
+        if (e.inWindow)
+        {
+            window.put(id(e.key), e);
+        }
+        access(e);
+    }
+
+    private static Result error(final Status status)
+    {
+        return new Result(status, 0, 0, new byte[0]);
+    }
+
+    private Status keyError(final byte[] key)
+    {
+        if (0 == key.length)
+        {
+            return Status.MALFORMED;
+        }
+        return key.length > context.maxKeyLength() ? Status.TOO_LARGE : null;
+    }
+
+    Result get(final long timestamp, final byte[] key)
+    {
+        advance(timestamp);
+        final Status keyError = keyError(key);
+        if (null != keyError)
+        {
+            return error(keyError);
+        }
+        final Entry e = lookup(key);
+        if (null == e)
+        {
+            misses++;
+            if (null != sketch)
+            {
+                climber.onMiss();
+            }
+            return error(Status.NOT_FOUND);
+        }
+        hits++;
+        access(e);
+        if (null != sketch)
+        {
+            climber.onHit();
+        }
+        return new Result(Status.OK, e.version, 0, e.value.clone());
+    }
+
+    Result put(
+        final long index,
+        final long timestamp,
+        final CachePutMode mode,
+        final byte[] key,
+        final byte[] value,
+        final long ttl,
+        final long expectedVersion,
+        final Boolean fenceAccepted)
+    {
+        advance(timestamp);
+        Status error = keyError(key);
+        if (null == error && value.length > context.maxValueLength())
+        {
+            error = Status.TOO_LARGE;
+        }
+        if (null == error && ttl < 0)
+        {
+            error = Status.MALFORMED;
+        }
+        if (null == error && Boolean.FALSE.equals(fenceAccepted))
+        {
+            error = Status.FENCED;
+        }
+        if (null != error)
+        {
+            return error(error);
+        }
+        final Entry e = lookup(key);
+        if (CachePutMode.PUT_IF_ABSENT == mode && null != e)
+        {
+            return new Result(Status.ALREADY_EXISTS, e.version, 0, e.value.clone());
+        }
+        if ((CachePutMode.REPLACE == mode || CachePutMode.COMPARE_AND_SET == mode) && null == e)
+        {
+            return error(Status.NOT_FOUND);
+        }
+        if (CachePutMode.COMPARE_AND_SET == mode && e.version != expectedVersion)
+        {
+            return new Result(Status.VERSION_MISMATCH, e.version, 0, new byte[0]);
+        }
+        final long expireAt = expireAt(ttl);
+        if (null == e)
+        {
+            insert(key, value, expireAt, index);
+        }
+        else
+        {
+            pin(e);
+            makeRoom(Math.max(0, context.blocksFor(key.length + value.length) - blocks(e)), 0);
+            rewrite(e, value, expireAt, index);
+        }
+        return new Result(Status.OK, index, 0, new byte[0]);
+    }
+
+    Result remove(final long timestamp, final byte[] key, final long expectedVersion, final Boolean fenceAccepted)
+    {
+        advance(timestamp);
+        Status error = keyError(key);
+        if (null == error && Boolean.FALSE.equals(fenceAccepted))
+        {
+            error = Status.FENCED;
+        }
+        if (null != error)
+        {
+            return error(error);
+        }
+        final Entry e = lookup(key);
+        if (null == e)
+        {
+            return error(Status.NOT_FOUND);
+        }
+        if (0 != expectedVersion && e.version != expectedVersion)
+        {
+            return new Result(Status.VERSION_MISMATCH, e.version, 0, new byte[0]);
+        }
+        removeEntry(e);
+        return new Result(Status.OK, e.version, 0, new byte[0]);
+    }
+
+    Result increment(final long index, final long timestamp, final byte[] key, final long delta, final long ttl)
+    {
+        advance(timestamp);
+        final Status error = keyError(key);
+        if (null != error)
+        {
+            return error(error);
+        }
+        if (ttl < 0)
+        {
+            return error(Status.MALFORMED);
+        }
+        final Entry e = lookup(key);
+        if (null == e)
+        {
+            insert(key, longBytes(delta), expireAt(ttl), index);
+            return new Result(Status.OK, index, delta, new byte[0]);
+        }
+        if (e.value.length != 8)
+        {
+            return new Result(Status.MALFORMED, e.version, 0, new byte[0]);
+        }
+        final long current = new UnsafeBuffer(e.value).getLong(0, java.nio.ByteOrder.LITTLE_ENDIAN);
+        final long next;
+        try
+        {
+            next = Math.addExact(current, delta);
+        }
+        catch (final ArithmeticException ex)
+        {
+            return new Result(Status.LIMIT_EXCEEDED, e.version, current, new byte[0]);
+        }
+        e.value = longBytes(next);
+        e.version = index;
+        access(e);
+        return new Result(Status.OK, index, next, new byte[0]);
+    }
+
+    static byte[] longBytes(final long value)
+    {
+        final byte[] bytes = new byte[8];
+        new UnsafeBuffer(bytes).putLong(0, value, java.nio.ByteOrder.LITTLE_ENDIAN);
+        return bytes;
+    }
+
+    /**
+     * @return one result per key, or a single error result for the whole command.
+     */
+    List<Result> getAll(final long timestamp, final List<byte[]> keys)
+    {
+        advance(timestamp);
+        if (keys.size() > context.maxBatchSize())
+        {
+            return List.of(error(Status.TOO_LARGE));
+        }
+        for (final byte[] key : keys)
+        {
+            final Status error = keyError(key);
+            if (null != error)
+            {
+                return List.of(error(error));
+            }
+        }
+        final List<Result> results = new ArrayList<>();
+        for (final byte[] key : keys)
+        {
+            final Entry e = lookup(key);
+            if (null == e)
+            {
+                misses++;
+                if (null != sketch)
+                {
+                    climber.onMiss();
+                }
+                results.add(error(Status.NOT_FOUND));
+            }
+            else
+            {
+                hits++;
+                access(e);
+                if (null != sketch)
+                {
+                    climber.onHit();
+                }
+                results.add(new Result(Status.OK, e.version, 0, e.value.clone()));
+            }
+        }
+        return results;
+    }
+
+    Result putAll(
+        final long index,
+        final long timestamp,
+        final List<byte[]> keys,
+        final List<byte[]> values,
+        final long ttl,
+        final Boolean fenceAccepted)
+    {
+        advance(timestamp);
+        if (keys.size() > context.maxBatchSize())
+        {
+            return error(Status.TOO_LARGE);
+        }
+        long needed = 0;
+        long pinned = 0;
+        int slots = 0;
+        for (int i = 0; i < keys.size(); i++)
+        {
+            final Status keyError = keyError(keys.get(i));
+            if (null != keyError)
+            {
+                return error(keyError);
+            }
+            if (values.get(i).length > context.maxValueLength())
+            {
+                return error(Status.TOO_LARGE);
+            }
+            for (int j = 0; j < i; j++)
+            {
+                if (Arrays.equals(keys.get(i), keys.get(j)))
+                {
+                    return error(Status.MALFORMED);
+                }
+            }
+            final Entry e = find(keys.get(i));
+            final int newBlocks = context.blocksFor(keys.get(i).length + values.get(i).length);
+            if (null == e)
+            {
+                needed += newBlocks - 1;
+                slots++;
+            }
+            else
+            {
+                needed += Math.max(0, newBlocks - blocks(e));
+                pinned += blocks(e) - 1;
+            }
+        }
+        if (ttl < 0)
+        {
+            return error(Status.MALFORMED);
+        }
+        if (needed + pinned > context.overflowBlocks() || keys.size() > context.maxEntries())
+        {
+            return error(Status.TOO_LARGE);
+        }
+        if (Boolean.FALSE.equals(fenceAccepted))
+        {
+            return error(Status.FENCED);
+        }
+        final Entry[] present = new Entry[keys.size()];
+        for (int i = 0; i < keys.size(); i++)
+        {
+            present[i] = lookup(keys.get(i));
+            if (null != present[i])
+            {
+                pin(present[i]);
+            }
+        }
+        makeRoom((int)needed, slots);
+        final long expireAt = expireAt(ttl);
+        for (int i = 0; i < keys.size(); i++)
+        {
+            if (null == present[i])
+            {
+                insert(keys.get(i), values.get(i), expireAt, index);
+            }
+            else
+            {
+                rewrite(present[i], values.get(i), expireAt, index);
+            }
+        }
+        return new Result(Status.OK, index, keys.size(), new byte[0]);
+    }
+
+    Result clear(final long timestamp, final Boolean fenceAccepted)
+    {
+        advance(timestamp);
+        if (Boolean.FALSE.equals(fenceAccepted))
+        {
+            return error(Status.FENCED);
+        }
+        reset();
+        return error(Status.OK);
+    }
+
+    void hints(final long timestamp, final long[] hashes)
+    {
+        advance(timestamp);
+        for (final long hash : hashes)
+        {
+            for (final Entry e : map.values())
+            {
+                if (e.hash == hash && e.expireAt > now)
+                {
+                    hits++;
+                    access(e);
+                    if (null != sketch)
+                    {
+                        climber.onHit();
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    int entries()
+    {
+        return map.size();
+    }
+
+    long bytesUsed()
+    {
+        return (long)(map.size() + context.overflowBlocks() - freeBlocks) * context.blockSize();
+    }
+
+    Map<String, Entry> map()
+    {
+        return map;
+    }
+}

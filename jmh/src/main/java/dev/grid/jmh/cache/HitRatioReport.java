@@ -1,0 +1,163 @@
+package dev.grid.jmh.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.grid.cache.CacheContext;
+import dev.grid.cache.CachePolicy;
+import dev.grid.cache.trace.TraceFormat;
+import dev.grid.cache.trace.TraceReplay;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Hit ratios on the real traces in shared/traces: our off-heap LRU and LFU (replayed through the state machine,
+ * as {@code bin/grid trace} does), an exact LRU reference, Caffeine (W-TinyLFU), a Redis-style sampled LFU with the
+ * same counters and decay as ours, and Belady's optimum. Prints a Markdown table.
+ * <p>
+ * {@code java -cp jmh/target/benchmarks.jar dev.grid.jmh.cache.HitRatioReport TRACES_DIR}
+ */
+public final class HitRatioReport
+{
+    private record Trace(String file, TraceFormat format, int[] capacities)
+    {
+    }
+
+    private static final Trace[] TRACES = {
+        new Trace("lirs_gli.trace.gz", TraceFormat.LIRS, new int[] {250, 500, 1000}),
+        new Trace("lirs_multi2.trace.gz", TraceFormat.LIRS, new int[] {500, 1000, 2000}),
+        new Trace("cache2k_web07.trace.xz", TraceFormat.CACHE2K, new int[] {500, 2000, 8000}),
+        new Trace("cache2k_orm-busy.trace.xz", TraceFormat.CACHE2K, new int[] {1000, 5000, 20000}),
+        new Trace("corda_trace_vaultservice.gz", TraceFormat.CORDA, new int[] {1000, 5000, 20000}),
+    };
+
+    private HitRatioReport()
+    {
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        final Path dir = Path.of(args.length > 0 ? args[0] : "../shared/traces");
+        System.out.println("| trace | capacity | ours LRU | exact LRU | ours LFU | Redis-style sampled LFU | " +
+            "ours LRU + TinyLFU | ours LFU + TinyLFU | Caffeine W-TinyLFU | Belady OPT |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (final Trace trace : TRACES)
+        {
+            final long[] keys = load(dir.resolve(trace.file()), trace.format());
+            for (final int capacity : trace.capacities())
+            {
+                final double oursLru = TraceReplay.replay(keys, CachePolicy.LRU, capacity);
+                final double exactLru = exactLru(keys, capacity);
+                final double oursLfu = TraceReplay.replay(keys, CachePolicy.LFU, capacity);
+                final double sampledLfu =
+                    SampledLfu.replay(keys, capacity, DEFAULTS.lfuLogFactor(), DEFAULTS.lfuDecayNanos());
+                final double lruAdmission = TraceReplay.replay(keys,
+                    new CacheContext().policy(CachePolicy.LRU).maxEntries(capacity).admission(true));
+                final double lfuAdmission = TraceReplay.replay(keys,
+                    new CacheContext().policy(CachePolicy.LFU).maxEntries(capacity).admission(true));
+                final double caffeine = caffeine(keys, capacity);
+                final double belady = belady(keys, capacity);
+                System.out.printf(Locale.ROOT,
+                    "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n",
+                    trace.file(), capacity, oursLru, exactLru, oursLfu, sampledLfu, lruAdmission, lfuAdmission,
+                    caffeine, belady);
+            }
+        }
+    }
+
+    static long[] load(final Path file, final TraceFormat format) throws IOException
+    {
+        try (InputStream in = TraceReplay.open(file.toString()))
+        {
+            return format.readAll(in);
+        }
+    }
+
+    static double exactLru(final long[] keys, final int capacity)
+    {
+        final LinkedHashMap<Long, Boolean> lru = new LinkedHashMap<>(capacity * 2, 0.75f, true)
+        {
+            private static final long serialVersionUID = 1L;
+
+            protected boolean removeEldestEntry(final Map.Entry<Long, Boolean> eldest)
+            {
+                return size() > capacity;
+            }
+        };
+        long hits = 0;
+        for (final long key : keys)
+        {
+            if (null != lru.get(key))
+            {
+                hits++;
+            }
+            else
+            {
+                lru.put(key, Boolean.TRUE);
+            }
+        }
+        return (double)hits / keys.length;
+    }
+
+    static double caffeine(final long[] keys, final int capacity)
+    {
+        final Cache<Long, Long> cache = Caffeine.newBuilder().maximumSize(capacity).executor(Runnable::run).build();
+        long hits = 0;
+        for (final long key : keys)
+        {
+            if (null != cache.getIfPresent(key))
+            {
+                hits++;
+            }
+            else
+            {
+                cache.put(key, key);
+            }
+        }
+        return (double)hits / keys.length;
+    }
+
+    /**
+     * Belady's MIN: on a miss in a full cache, evict the resident key whose next use is farthest away.
+     */
+    static double belady(final long[] keys, final int capacity)
+    {
+        final long[] nextUse = new long[keys.length];
+        final HashMap<Long, Integer> seen = new HashMap<>();
+        for (int i = keys.length - 1; i >= 0; i--)
+        {
+            final Integer next = seen.put(keys[i], i);
+            nextUse[i] = null == next ? Long.MAX_VALUE - i : next;
+        }
+        final TreeMap<Long, Long> residentsByNextUse = new TreeMap<>();
+        final HashMap<Long, Long> nextUseOfResident = new HashMap<>();
+        long hits = 0;
+        for (int i = 0; i < keys.length; i++)
+        {
+            final long key = keys[i];
+            final Long current = nextUseOfResident.get(key);
+            if (null != current)
+            {
+                hits++;
+                residentsByNextUse.remove(current);
+            }
+            else if (nextUseOfResident.size() == capacity)
+            {
+                final Map.Entry<Long, Long> farthest = residentsByNextUse.pollLastEntry();
+                nextUseOfResident.remove(farthest.getValue());
+            }
+            residentsByNextUse.put(nextUse[i], key);
+            nextUseOfResident.put(key, nextUse[i]);
+        }
+        return (double)hits / keys.length;
+    }
+
+    /** The LFU settings of our caches, which the sampled baseline shares. */
+    static final CacheContext DEFAULTS = new CacheContext();
+}
