@@ -33,6 +33,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -87,13 +88,14 @@ public final class ChronicleRaftLog implements RaftLog
     private final LogMarkerEncoder markerEncoder = new LogMarkerEncoder();
     private final LogMarkerDecoder markerDecoder = new LogMarkerDecoder();
     private final MessageChecksum checksum = new MessageChecksum();
-    private final UnsafeBuffer writeBuffer = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer readBuffer = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer recordHeader = new UnsafeBuffer(0, 0);
     private final IntArrayList batchLengths = new IntArrayList();
-    private DocumentContext openRecord;
-    private int reservedCycle;
-    private long reservedPosition;
+    private final ByteBuffer recordMemory;
+    private final UnsafeBuffer recordBuffer;
+    private final Bytes<ByteBuffer> recordBytes;
+    private int writtenCycle;
+    private long writtenPosition;
     private int currentCycle;
     private long currentCycleLength;
     private long discardedTailRecords;
@@ -104,6 +106,9 @@ public final class ChronicleRaftLog implements RaftLog
     {
         this.ctx = ctx;
         this.syncPolicy = ctx.syncPolicy();
+        recordMemory = ByteBuffer.allocateDirect(ctx.maxEntryLength());
+        recordBuffer = new UnsafeBuffer(recordMemory);
+        recordBytes = Bytes.wrapForRead(recordMemory);
         final Path directory = ctx.directory();
         FileChannel lockChannel = null;
         RaftMetadataFile metadata = null;
@@ -207,19 +212,10 @@ public final class ChronicleRaftLog implements RaftLog
         checkOpen();
         final int length = LogEntryWriter.encodedLength(payloadLength);
         LogPreconditions.checkAppend(this, index, term, length, ctx.maxEntryLength());
-        final UnsafeBuffer record = beginRecord(length);
-        try
-        {
-            entryWriter.write(record, 0, term, index, timestamp, entryType, serviceId, sessionId, requestSequence,
-                payload, payloadOffset, payloadLength);
-        }
-        catch (final RuntimeException ex)
-        {
-            abortRecord();
-            throw ex;
-        }
-        endRecord();
-        entryStored(reservedCycle, reservedPosition, index, term);
+        entryWriter.write(recordBuffer, 0, term, index, timestamp, entryType, serviceId, sessionId, requestSequence,
+            payload, payloadOffset, payloadLength);
+        writeRecord(length);
+        entryStored(writtenCycle, writtenPosition, index, term);
         afterWrite(syncPolicy == SyncPolicy.EVERY_APPEND);
     }
 
@@ -233,9 +229,9 @@ public final class ChronicleRaftLog implements RaftLog
         {
             final int entryLength = batchLengths.getInt(i);
             batchView.wrapVerified(buffer, position, entryLength);
-            beginRecord(entryLength).putBytes(0, buffer, position, entryLength);
-            endRecord();
-            entryStored(reservedCycle, reservedPosition, batchView.index(), batchView.term());
+            recordBuffer.putBytes(0, buffer, position, entryLength);
+            writeRecord(entryLength);
+            entryStored(writtenCycle, writtenPosition, batchView.index(), batchView.term());
             position += entryLength;
             afterWrite(false);
         }
@@ -383,6 +379,7 @@ public final class ChronicleRaftLog implements RaftLog
         {
             closed = true;
             CloseHelper.closeAll(appender, queue, segments, positions, metadata, lock, lockChannel);
+            recordBytes.releaseLast();
         }
     }
 
@@ -663,51 +660,29 @@ public final class ChronicleRaftLog implements RaftLog
     }
 
     /**
-     * Opens a Chronicle record of exactly {@code length} bytes and returns a view of its memory to encode into;
-     * {@link #endRecord()} publishes it, {@link #abortRecord()} drops it.
+     * Appends the first {@code length} bytes of {@link #recordBuffer} as one Chronicle record, through Chronicle's
+     * fast path for whole records (no document context, no re-read of the queue's position), and notes where it
+     * landed.
      */
-    private UnsafeBuffer beginRecord(final int length)
+    private void writeRecord(final int length)
     {
-        final DocumentContext dc = appender.writingDocument();
-        openRecord = dc;
-        final Bytes<?> bytes = dc.wire().bytes();
-        final long position = bytes.writePosition();
-        // writeSkip maps a chunk that holds [position, position + length) contiguously (Chronicle's overlap,
-        // a quarter of the block size, is larger than the largest entry), so the address is safe to fill.
-        bytes.writeSkip(length);
-        writeBuffer.wrap(bytes.addressForWrite(position), length);
+        recordBytes.readPositionRemaining(0, length);
+        appender.writeBytes(recordBytes);
         currentCycleLength += length;
-        reservedCycle = appender.cycle();
-        reservedPosition = position;
-        return writeBuffer;
-    }
-
-    private void endRecord()
-    {
-        final DocumentContext dc = openRecord;
-        openRecord = null;
-        dc.close();
-    }
-
-    private void abortRecord()
-    {
-        final DocumentContext dc = openRecord;
-        openRecord = null;
-        dc.rollbackOnClose();
-        dc.close();
+        writtenCycle = appender.cycle();
+        writtenPosition = appender.wire().bytes().writePosition() - length;
     }
 
     private void writeMarker(final LogMarkerType type, final long index, final long term, final long queueIndex)
     {
-        final UnsafeBuffer record = beginRecord(MARKER_LENGTH);
-        markerEncoder.wrapAndApplyHeader(record, 0, headerEncoder)
+        markerEncoder.wrapAndApplyHeader(recordBuffer, 0, headerEncoder)
             .checksum(0)
             .markerType(type)
             .index(index)
             .term(term)
             .queueIndex(queueIndex);
-        checksum.seal(record, 0, MARKER_LENGTH);
-        endRecord();
+        checksum.seal(recordBuffer, 0, MARKER_LENGTH);
+        writeRecord(MARKER_LENGTH);
     }
 
     private void afterWrite(final boolean force)
