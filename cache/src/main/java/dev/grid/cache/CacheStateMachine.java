@@ -5,6 +5,7 @@ import dev.grid.core.MessageBounds;
 import dev.grid.core.SnapshotReader;
 import dev.grid.core.SnapshotWriter;
 import dev.grid.core.StateChecksum;
+import dev.grid.core.ServiceQuery;
 import dev.grid.core.StateMachine;
 import dev.grid.sbe.CacheAccessHintsDecoder;
 import dev.grid.sbe.CacheClearDecoder;
@@ -39,7 +40,7 @@ import static dev.grid.cache.CacheStore.NONE;
  * <p>
  * {@link #newReader()} gives application threads local reads of the same memory.
  */
-public final class CacheStateMachine implements StateMachine, AutoCloseable
+public final class CacheStateMachine implements StateMachine, ServiceQuery, AutoCloseable
 {
     private static final int RESPONSE_FIXED_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH +
         CacheResponseEncoder.BLOCK_LENGTH + CacheResponseEncoder.valueHeaderLength() +
@@ -53,6 +54,7 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
 
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final CacheGetDecoder getDecoder = new CacheGetDecoder();
+    private long lastQueryKeyHash;
     private final CachePutDecoder putDecoder = new CachePutDecoder();
     private final CacheRemoveDecoder removeDecoder = new CacheRemoveDecoder();
     private final CacheIncrementDecoder incrementDecoder = new CacheIncrementDecoder();
@@ -711,6 +713,65 @@ public final class CacheStateMachine implements StateMachine, AutoCloseable
     }
 
     // ---------------------------------------------------------------- state
+
+    /**
+     * Answers a {@code CacheGet} (the value, or NOT_FOUND for a missing or expired key) or a {@code CacheStats} from
+     * the state applied so far, without a log entry and without changing anything: the hit is not counted here. On
+     * the leader, the node reports {@link #lastQueryKeyHash()} of a hit in an access hint, so that the read counts
+     * on every replica at the same index.
+     */
+    public int query(
+        final DirectBuffer query,
+        final int offset,
+        final int length,
+        final MutableDirectBuffer response,
+        final int responseOffset)
+    {
+        lastQueryKeyHash = 0;
+        if (bounds.check(query, offset, length) < 0)
+        {
+            return respond(response, responseOffset, Status.MALFORMED, 0, 0, Detail.MALFORMED);
+        }
+        headerDecoder.wrap(query, offset);
+        final int body = offset + MessageHeaderDecoder.ENCODED_LENGTH;
+        switch (headerDecoder.templateId())
+        {
+            case CacheGetDecoder.TEMPLATE_ID:
+            {
+                getDecoder.wrap(query, body, headerDecoder.blockLength(), headerDecoder.version());
+                getDecoder.wrapKey(keyView);
+                final DirectBuffer keyError = checkKey(keyView.capacity());
+                if (null != keyError)
+                {
+                    return respond(response, responseOffset, keyStatus(keyView.capacity()), 0, 0, keyError);
+                }
+                final long hash = KeyHash.hash(keyView, 0, keyView.capacity());
+                final int slot = store.find(hash, keyView, 0, keyView.capacity());
+                if (NONE == slot || store.isExpired(slot))
+                {
+                    return respond(response, responseOffset, Status.NOT_FOUND, 0, 0, Detail.NONE);
+                }
+                if (!fits(response, responseOffset, store.valueLength(slot)))
+                {
+                    return respond(response, responseOffset, Status.TOO_LARGE, 0, 0, Detail.RESPONSE_TOO_LARGE);
+                }
+                lastQueryKeyHash = hash;
+                return respondWithValue(response, responseOffset, Status.OK, slot);
+            }
+            case CacheStatsDecoder.TEMPLATE_ID:
+                return respondStats(response, responseOffset, Status.OK);
+            default:
+                return respond(response, responseOffset, Status.MALFORMED, 0, 0, Detail.NOT_A_CACHE_COMMAND);
+        }
+    }
+
+    /**
+     * @return the key hash of the last {@link #query} that found its key, 0 if it did not.
+     */
+    public long lastQueryKeyHash()
+    {
+        return lastQueryKeyHash;
+    }
 
     public void snapshot(final SnapshotWriter writer)
     {

@@ -427,6 +427,27 @@ public final class RaftNode
     }
 
     /**
+     * Appends a batch of access hints for a service (reads served by the leader that must count toward LRU/LFU on
+     * every replica). No session, no answer, no exactly-once: a lost batch only means those reads did not count.
+     *
+     * @return OK if appended, or why not.
+     */
+    public Status proposeAccessHints(final int serviceId, final DirectBuffer hints, final int offset, final int length)
+    {
+        final Status refusal = refuseProposal(LogEntryWriter.encodedLength(length));
+        if (null != refusal)
+        {
+            return refusal;
+        }
+        if (null == servicesById.get(serviceId))
+        {
+            return Status.UNKNOWN_SERVICE;
+        }
+        appendLocal(EntryType.ACCESS_HINTS, serviceId, 0, 0, hints, offset, length);
+        return Status.OK;
+    }
+
+    /**
      * Appends a session open. The session id is the index of its entry, told through
      * {@link ClientEgress#onSessionOpened}.
      *
@@ -567,6 +588,14 @@ public final class RaftNode
     public RaftLog log()
     {
         return log;
+    }
+
+    /**
+     * @return true if the session is open in the state this node has applied.
+     */
+    public boolean hasSession(final long sessionId)
+    {
+        return sessions.slotOf(sessionId) >= 0;
     }
 
     public int sessionCount()

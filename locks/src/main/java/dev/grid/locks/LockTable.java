@@ -7,6 +7,7 @@ import dev.grid.core.MessageBounds;
 import dev.grid.core.SnapshotReader;
 import dev.grid.core.SnapshotWriter;
 import dev.grid.core.StateChecksum;
+import dev.grid.core.ServiceQuery;
 import dev.grid.core.StateMachine;
 import dev.grid.sbe.LockAcquireDecoder;
 import dev.grid.sbe.LockQueryDecoder;
@@ -38,7 +39,7 @@ import java.nio.ByteOrder;
  * <p>
  * Single writer: every method is for the node's agent thread, and none allocates after construction.
  */
-public final class LockTable implements StateMachine, Fences, AutoCloseable
+public final class LockTable implements StateMachine, ServiceQuery, Fences, AutoCloseable
 {
     /** {@code waitTimeout} of a request that waits until it is granted. */
     public static final long WAIT_FOREVER = -1;
@@ -97,6 +98,7 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
     private final LockAcquireDecoder acquireDecoder = new LockAcquireDecoder();
     private final LockReleaseDecoder releaseDecoder = new LockReleaseDecoder();
     private final LockQueryDecoder queryDecoder = new LockQueryDecoder();
+    private long appliedIndex;
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final LockResponseEncoder responseEncoder = new LockResponseEncoder();
     private final UnsafeBuffer commandName = new UnsafeBuffer(0, 0);
@@ -198,21 +200,46 @@ public final class LockTable implements StateMachine, Fences, AutoCloseable
             }
 
             case LockQueryDecoder.TEMPLATE_ID:
-            {
                 queryDecoder.wrap(command, blockOffset, blockLength, version);
-                queryDecoder.wrapLockName(commandName);
-                final Status nameStatus = checkName(commandName.capacity());
-                final int slot = null == nameStatus ? find(commandName, 0, commandName.capacity()) : NONE;
-                return answer(null == nameStatus ? Status.OK : nameStatus, index, slot, response, responseOffset);
-            }
+                return answerQuery(index, response, responseOffset);
 
             default:
                 return answer(Status.MALFORMED, index, NONE, response, responseOffset);
         }
     }
 
+    /**
+     * Answers a {@code LockQuery} (holder, token, hold count, waiters) from the state applied so far, without a log
+     * entry and without changing anything; its index is the last entry applied.
+     */
+    public int query(
+        final DirectBuffer query,
+        final int offset,
+        final int length,
+        final MutableDirectBuffer response,
+        final int responseOffset)
+    {
+        if (bounds.check(query, offset, length, LockQueryDecoder.TEMPLATE_ID) < 0)
+        {
+            return answer(Status.MALFORMED, appliedIndex, NONE, response, responseOffset);
+        }
+        headerDecoder.wrap(query, offset);
+        queryDecoder.wrap(query, offset + MessageHeaderDecoder.ENCODED_LENGTH, headerDecoder.blockLength(),
+            headerDecoder.version());
+        return answerQuery(appliedIndex, response, responseOffset);
+    }
+
+    private int answerQuery(final long index, final MutableDirectBuffer response, final int responseOffset)
+    {
+        queryDecoder.wrapLockName(commandName);
+        final Status nameStatus = checkName(commandName.capacity());
+        final int slot = null == nameStatus ? find(commandName, 0, commandName.capacity()) : NONE;
+        return answer(null == nameStatus ? Status.OK : nameStatus, index, slot, response, responseOffset);
+    }
+
     public void onLogTime(final long index, final long timestamp)
     {
+        appliedIndex = index;
         while (!deadlines.isEmpty() && waiterDeadline[deadlines.peek()] <= timestamp)
         {
             final int waiter = deadlines.peek();

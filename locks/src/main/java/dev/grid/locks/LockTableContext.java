@@ -12,27 +12,27 @@ import static org.agrona.SystemUtil.getSizeAsInt;
 public final class LockTableContext
 {
     /** Service id the table answers as, in deferred responses. */
-    public static final String SERVICE_ID_PROP_NAME = "grid.locks.serviceId";
+    public static final String SERVICE_ID_PROP_NAME = "grid.locks.service.id";
     public static final int SERVICE_ID_DEFAULT = 2;
 
     /** Most locks held at once (a lock that is free and has no waiters takes no room). */
-    public static final String MAX_LOCKS_PROP_NAME = "grid.locks.maxLocks";
+    public static final String MAX_LOCKS_PROP_NAME = "grid.locks.max.locks";
     public static final int MAX_LOCKS_DEFAULT = 4096;
 
     /** Most requests queued on one lock. */
-    public static final String MAX_WAITERS_PER_LOCK_PROP_NAME = "grid.locks.maxWaitersPerLock";
+    public static final String MAX_WAITERS_PER_LOCK_PROP_NAME = "grid.locks.max.waiters.per.lock";
     public static final int MAX_WAITERS_PER_LOCK_DEFAULT = 256;
 
     /** Most requests queued over all locks. */
-    public static final String MAX_WAITERS_PROP_NAME = "grid.locks.maxWaiters";
+    public static final String MAX_WAITERS_PROP_NAME = "grid.locks.max.waiters";
     public static final int MAX_WAITERS_DEFAULT = 16384;
 
     /** Longest lock name, in bytes (US-ASCII). */
-    public static final String MAX_NAME_LENGTH_PROP_NAME = "grid.locks.maxNameLength";
+    public static final String MAX_NAME_LENGTH_PROP_NAME = "grid.locks.max.name.length";
     public static final int MAX_NAME_LENGTH_DEFAULT = 64;
 
     /** Holds one owner may stack on a lock when the request does not say (1: not reentrant). */
-    public static final String DEFAULT_ACQUIRE_LIMIT_PROP_NAME = "grid.locks.defaultAcquireLimit";
+    public static final String DEFAULT_ACQUIRE_LIMIT_PROP_NAME = "grid.locks.default.acquire.limit";
     public static final int DEFAULT_ACQUIRE_LIMIT_DEFAULT = Integer.MAX_VALUE;
 
     private int serviceId = Integer.getInteger(SERVICE_ID_PROP_NAME, SERVICE_ID_DEFAULT);
