@@ -396,7 +396,8 @@ public final class RaftNode
 
     /**
      * Appends a client command, if this node is the leader. The answer comes through {@link ClientEgress} once it is
-     * committed and applied.
+     * committed and applied; a retry of a request this node has already applied is answered at once from the
+     * session's cache, without a new entry.
      *
      * @return OK if appended; NOT_LEADER, MALFORMED (sequence below 1), UNKNOWN_SERVICE, TOO_LARGE, or
      * LIMIT_EXCEEDED when too many entries wait for commit.
@@ -421,6 +422,14 @@ public final class RaftNode
         if (null == servicesById.get(serviceId))
         {
             return Status.UNKNOWN_SERVICE;
+        }
+        final int slot = sessions.slotOf(sessionId);
+        if (slot >= 0 && SessionTable.DUPLICATE == sessions.lookup(slot, requestSequence))
+        {
+            // A retry of a request already applied: answered from the session's cache, with no new entry (a client
+            // polling for a queued lock's grant costs no log traffic).
+            answerCached(slot, sessionId, requestSequence);
+            return Status.OK;
         }
         appendLocal(EntryType.COMMAND, serviceId, sessionId, requestSequence, command, offset, length);
         return Status.OK;
@@ -588,14 +597,6 @@ public final class RaftNode
     public RaftLog log()
     {
         return log;
-    }
-
-    /**
-     * @return true if the session is open in the state this node has applied.
-     */
-    public boolean hasSession(final long sessionId)
-    {
-        return sessions.slotOf(sessionId) >= 0;
     }
 
     public int sessionCount()

@@ -46,6 +46,7 @@ public final class GridNode implements AutoCloseable
     private final AeronTransport transport;
     private final RaftNode raft;
     private final AgentRunner runner;
+    private boolean closed;
 
     private GridNode(final Context ctx)
     {
@@ -83,7 +84,7 @@ public final class GridNode implements AutoCloseable
             }
             raft = new RaftNode(raftCtx);
             raftHolder[0] = raft;
-            agent.wire(transport, raft, ctx);
+            agent.wire(transport, raft, ctx, log::adoptCurrentThread);
             this.agent = agent;
             this.log = log;
             this.snapshots = snapshots;
@@ -134,7 +135,14 @@ public final class GridNode implements AutoCloseable
      */
     public void close()
     {
-        CloseHelper.closeAll(runner, transport, caches, locks, snapshots, log);
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        CloseHelper.close(runner);
+        log.adoptCurrentThread();
+        CloseHelper.closeAll(transport, caches, locks, snapshots, log);
     }
 
     /**

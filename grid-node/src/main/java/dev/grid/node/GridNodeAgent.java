@@ -49,6 +49,7 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
 
     private final int memberId;
     private final String roleName;
+    private Runnable onAgentStart;
     private final EpochNanoClock clock;
     private final long hintIntervalNs;
     private final MessageBounds bounds = MessageBounds.instance();
@@ -119,8 +120,10 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
     /**
      * Completes the wiring: the transport and Raft are built after the agent because both call back into it.
      */
-    void wire(final AeronTransport transport, final RaftNode raft, final GridNode.Context ctx)
+    void wire(
+        final AeronTransport transport, final RaftNode raft, final GridNode.Context ctx, final Runnable onAgentStart)
     {
+        this.onAgentStart = onAgentStart;
         this.transport = transport;
         this.raft = raft;
         connections = new ClientConnections(transport, ctx.transport().maxClients());
@@ -151,6 +154,11 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
         }
         counters.update(raft);
         return work;
+    }
+
+    public void onStart()
+    {
+        onAgentStart.run();
     }
 
     public void onClose()
@@ -229,15 +237,10 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
         }
         else if (0 != sessionId)
         {
-            if (raft.hasSession(sessionId))
-            {
-                connections.attachSession(sessionId, slot);
-                sendSessionEvent(slot, correlationId, sessionId, Status.OK);
-            }
-            else
-            {
-                sendSessionEvent(slot, correlationId, 0, Status.UNKNOWN_SESSION);
-            }
+            // Reattach without asking whether the session exists: a new leader may not have applied its open yet.
+            // A session that is really gone is told by the log, at the next command (UNKNOWN_SESSION).
+            connections.attachSession(sessionId, slot);
+            sendSessionEvent(slot, correlationId, sessionId, Status.OK);
         }
         else
         {
@@ -266,10 +269,6 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
         if (raft.role() != RaftRole.LEADER)
         {
             status = Status.NOT_LEADER;
-        }
-        else if (!raft.hasSession(sessionId))
-        {
-            status = Status.UNKNOWN_SESSION;
         }
         else
         {

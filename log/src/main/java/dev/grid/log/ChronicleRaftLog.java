@@ -313,6 +313,22 @@ public final class ChronicleRaftLog implements RaftLog
         afterWrite(false);
     }
 
+    /**
+     * Makes the calling thread the log's one user from now on. Chronicle's components remember the first thread that
+     * touches them and refuse any other; a node opens its log on the launching thread and then hands it to its agent
+     * thread (and back, to close it), so each side calls this when it takes over.
+     */
+    public void adoptCurrentThread()
+    {
+        checkOpen();
+        recordBytes.singleThreadedCheckReset();
+        appender.singleThreadedCheckReset();
+        if (null != appender.wire())
+        {
+            appender.wire().bytes().singleThreadedCheckReset();
+        }
+    }
+
     public void sync()
     {
         checkOpen();
