@@ -31,6 +31,7 @@ import dev.grid.sbe.TimeoutNowDecoder;
 import dev.grid.sbe.TimeoutNowEncoder;
 import dev.grid.sbe.VoteKind;
 import org.agrona.DirectBuffer;
+import org.agrona.SystemUtil;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -2029,12 +2030,9 @@ public final class RaftNode
         private boolean concluded;
         private int nodeId = NONE;
         private int[] members;
-        private long electionTimeoutMinNs = Long.getLong(ELECTION_TIMEOUT_MIN_PROP_NAME + ".ns",
-            ELECTION_TIMEOUT_MIN_DEFAULT_NS);
-        private long electionTimeoutMaxNs = Long.getLong(ELECTION_TIMEOUT_MAX_PROP_NAME + ".ns",
-            ELECTION_TIMEOUT_MAX_DEFAULT_NS);
-        private long heartbeatIntervalNs = Long.getLong(HEARTBEAT_INTERVAL_PROP_NAME + ".ns",
-            HEARTBEAT_INTERVAL_DEFAULT_NS);
+        private long electionTimeoutMinNs = SystemUtil.getDurationInNanos(ELECTION_TIMEOUT_MIN_PROP_NAME, ELECTION_TIMEOUT_MIN_DEFAULT_NS);
+        private long electionTimeoutMaxNs = SystemUtil.getDurationInNanos(ELECTION_TIMEOUT_MAX_PROP_NAME, ELECTION_TIMEOUT_MAX_DEFAULT_NS);
+        private long heartbeatIntervalNs = SystemUtil.getDurationInNanos(HEARTBEAT_INTERVAL_PROP_NAME, HEARTBEAT_INTERVAL_DEFAULT_NS);
         private int maxBatchBytes = Integer.getInteger(MAX_BATCH_BYTES_PROP_NAME, MAX_BATCH_BYTES_DEFAULT);
         private int maxInflightAppends = Integer.getInteger(MAX_INFLIGHT_APPENDS_PROP_NAME,
             MAX_INFLIGHT_APPENDS_DEFAULT);
@@ -2045,7 +2043,7 @@ public final class RaftNode
         private long snapshotRetainEntries = Long.getLong(SNAPSHOT_RETAIN_PROP_NAME, SNAPSHOT_RETAIN_DEFAULT);
         private int snapshotChunkBytes = Integer.getInteger(SNAPSHOT_CHUNK_BYTES_PROP_NAME,
             SNAPSHOT_CHUNK_BYTES_DEFAULT);
-        private long sessionTimeoutNs = Long.getLong(SESSION_TIMEOUT_PROP_NAME + ".ns", SESSION_TIMEOUT_DEFAULT_NS);
+        private long sessionTimeoutNs = SystemUtil.getDurationInNanos(SESSION_TIMEOUT_PROP_NAME, SESSION_TIMEOUT_DEFAULT_NS);
         private int maxSessions = Integer.getInteger(MAX_SESSIONS_PROP_NAME, MAX_SESSIONS_DEFAULT);
         private int responsesPerSession = Integer.getInteger(RESPONSES_PER_SESSION_PROP_NAME,
             RESPONSES_PER_SESSION_DEFAULT);

@@ -26,6 +26,7 @@ import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The client's one thread: it owns the session and the transport. It takes requests the application threads
@@ -81,6 +82,10 @@ final class ClientConductor implements Agent
     private long nextKeepAliveNs;
     private long nextTimerNs;
     private long nowNs;
+    private boolean awaitingAnswer;
+    private long awaitingAnswerSinceNs;
+    private final AtomicLong resends = new AtomicLong();
+    private final AtomicLong leaderLosses = new AtomicLong();
     private volatile long sessionIdPublished;
     private volatile int leaderPublished = NO_MEMBER;
 
@@ -159,6 +164,16 @@ final class ClientConductor implements Agent
         return leaderPublished;
     }
 
+    long resends()
+    {
+        return resends.get();
+    }
+
+    long leaderLosses()
+    {
+        return leaderLosses.get();
+    }
+
     // ------------------------------------------------------------------------------------------------ submissions
 
     private int drainSubmissions()
@@ -170,6 +185,8 @@ final class ClientConductor implements Agent
             request.deadlineNs = Long.MAX_VALUE == request.timeoutNs ? Long.MAX_VALUE : nowNs + request.timeoutNs;
             request.nextSendNs = 0;
             request.sequence = 0;
+            request.sendCount = 0;
+            request.parked = false;
             if (GridRequest.STATUS == request.kind)
             {
                 submitStatus(request);
@@ -191,8 +208,8 @@ final class ClientConductor implements Agent
             final GridRequest request = waiting[waitingHead];
             if (GridRequest.COMMAND == request.kind)
             {
-                final int window = (int)(nextSequence % commandsBySequence.length);
-                if (null != commandsBySequence[window])
+                final int window = freeWindow();
+                if (window < 0)
                 {
                     break;
                 }
@@ -213,8 +230,42 @@ final class ClientConductor implements Agent
         return sent;
     }
 
+    /**
+     * The grid caches each session's answers in as many records as this client's window, by sequence modulo the
+     * window, so a sequence may only be sent once the one before it in its record has been answered. A lock request
+     * queued behind its holder (answered PENDING) may keep its record for a long time: its sequence number is
+     * skipped rather than waited for, so queued locks never hold up the commands behind them. Skipped numbers are
+     * never sent; the grid only needs sequences to grow.
+     *
+     * @return the window position of {@link #nextSequence} (after skipping parked positions), or -1 if the next
+     * position still waits for an answer.
+     */
+    private int freeWindow()
+    {
+        for (int tries = 0; tries < commandsBySequence.length; tries++)
+        {
+            final int window = (int)(nextSequence % commandsBySequence.length);
+            final GridRequest occupant = commandsBySequence[window];
+            if (null == occupant)
+            {
+                return window;
+            }
+            if (!occupant.parked)
+            {
+                return -1;
+            }
+            nextSequence++;
+        }
+        return -1;
+    }
+
     private void send(final GridRequest request)
     {
+        if (0 != request.sendCount++)
+        {
+            resends.lazySet(resends.get() + 1);
+        }
+        expectAnswer();
         request.nextSendNs = nowNs + ctx.retryIntervalNs();
         final int length;
         if (GridRequest.COMMAND == request.kind)
@@ -261,9 +312,28 @@ final class ClientConductor implements Agent
         return 1;
     }
 
+    /**
+     * Starts the leader's silence clock unless it already runs: anything sent to the leader expects an answer (a
+     * keep-alive is answered once committed), so a leader that answers nothing for the silence timeout is dead or
+     * cut off, and the client looks for the new one without waiting for each request's own timeout.
+     */
+    private void expectAnswer()
+    {
+        if (!awaitingAnswer)
+        {
+            awaitingAnswer = true;
+            awaitingAnswerSinceNs = nowNs;
+        }
+    }
+
     private void lostLeader(final int hint)
     {
+        if (connected)
+        {
+            leaderLosses.lazySet(leaderLosses.get() + 1);
+        }
         connected = false;
+        awaitingAnswer = false;
         leaderPublished = NO_MEMBER;
         leaderHint = hint >= 0 && hint < transport.memberCount() ? hint : NO_MEMBER;
         connectDeadlineNs = NO_MEMBER != leaderHint ? 0 : nowNs + ctx.electionBackoffNs();
@@ -332,6 +402,7 @@ final class ClientConductor implements Agent
                 .sessionId(sessionId)
                 .correlationId(++nextCorrelationId);
             length = MessageHeaderEncoder.ENCODED_LENGTH + keepAliveEncoder.encodedLength();
+            expectAnswer();
         }
         transport.sendToMember(connectTarget, sendBuffer, 0, length);
     }
@@ -366,10 +437,12 @@ final class ClientConductor implements Agent
         switch (headerDecoder.templateId())
         {
             case CommandResponseDecoder.TEMPLATE_ID:
+                awaitingAnswer = false;
                 commandResponseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
                 onCommandResponse();
                 break;
             case ReadResponseDecoder.TEMPLATE_ID:
+                awaitingAnswer = false;
                 readResponseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
                 onReadResponse();
                 break;
@@ -425,6 +498,7 @@ final class ClientConductor implements Agent
         {
             // Queued behind the holder: the grant (or timeout) comes later, and polling the same sequence after a
             // leader change gets it from the session's cache.
+            request.parked = true;
             request.nextSendNs = nowNs + ctx.retryIntervalNs();
             return;
         }
@@ -511,6 +585,11 @@ final class ClientConductor implements Agent
     private int timers()
     {
         int work = 0;
+        if (connected && awaitingAnswer && nowNs - awaitingAnswerSinceNs > ctx.leaderSilenceTimeoutNs())
+        {
+            lostLeader(NO_MEMBER);
+            work++;
+        }
         for (final GridRequest request : pool)
         {
             if (GridRequest.SUBMITTED != request.state || 0 == request.sequence)

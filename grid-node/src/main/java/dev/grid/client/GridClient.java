@@ -1,5 +1,6 @@
 package dev.grid.client;
 
+import dev.grid.locks.LockTableContext;
 import dev.grid.node.GridNode;
 import dev.grid.sbe.MessageHeaderDecoder;
 import dev.grid.sbe.NodeStatusDecoder;
@@ -125,6 +126,22 @@ public final class GridClient implements AutoCloseable
     }
 
     /**
+     * @return how many times requests were sent again (no answer within the retry interval, or a new leader).
+     */
+    public long resends()
+    {
+        return conductor.resends();
+    }
+
+    /**
+     * @return how many times this client lost its leader (NOT_LEADER, leader silent) and looked for a new one.
+     */
+    public long leaderLosses()
+    {
+        return conductor.leaderLosses();
+    }
+
+    /**
      * Takes a free request slot, waiting while all are in use.
      *
      * @return a slot to encode into (see {@link GridRequest#cacheCommands}, {@link GridRequest#lockCommands}).
@@ -165,7 +182,7 @@ public final class GridClient implements AutoCloseable
         requestPool.release(request);
     }
 
-    Context context()
+    public Context context()
     {
         return ctx;
     }
@@ -307,6 +324,10 @@ public final class GridClient implements AutoCloseable
         public static final String MAX_OUTSTANDING_PROP_NAME = "grid.client.max.outstanding";
         public static final int MAX_OUTSTANDING_DEFAULT = 16;
 
+        /** A leader that answers nothing this long (while answers are due) is given up for the next member. */
+        public static final String LEADER_SILENCE_TIMEOUT_PROP_NAME = "grid.client.leader.silence.timeout";
+        public static final long LEADER_SILENCE_TIMEOUT_DEFAULT_NS = TimeUnit.MILLISECONDS.toNanos(500);
+
         /** The address members send answers to (UDP). */
         public static final String RESPONSE_HOST_PROP_NAME = "grid.client.response.host";
         public static final String RESPONSE_HOST_DEFAULT = "localhost";
@@ -321,12 +342,15 @@ public final class GridClient implements AutoCloseable
             ELECTION_BACKOFF_PROP_NAME, ELECTION_BACKOFF_DEFAULT_NS);
         private long keepAliveIntervalNs = SystemUtil.getDurationInNanos(
             KEEP_ALIVE_INTERVAL_PROP_NAME, KEEP_ALIVE_INTERVAL_DEFAULT_NS);
+        private long leaderSilenceTimeoutNs = SystemUtil.getDurationInNanos(
+            LEADER_SILENCE_TIMEOUT_PROP_NAME, LEADER_SILENCE_TIMEOUT_DEFAULT_NS);
         private int maxRequests = Integer.getInteger(MAX_REQUESTS_PROP_NAME, MAX_REQUESTS_DEFAULT);
         private int maxOutstandingCommands = Integer.getInteger(MAX_OUTSTANDING_PROP_NAME, MAX_OUTSTANDING_DEFAULT);
         private String responseHost = System.getProperty(RESPONSE_HOST_PROP_NAME, RESPONSE_HOST_DEFAULT);
         private String cacheNames = System.getProperty(GridNode.Context.CACHES_PROP_NAME,
             GridNode.Context.CACHES_DEFAULT);
-        private int locksServiceId = Integer.getInteger("grid.locks.service.id", 2);
+        private int locksServiceId = Integer.getInteger(
+            LockTableContext.SERVICE_ID_PROP_NAME, LockTableContext.SERVICE_ID_DEFAULT);
         private AeronTransport.Context transport = new AeronTransport.Context();
         private IdleStrategy idleStrategy;
         private boolean concluded;
@@ -344,7 +368,7 @@ public final class GridClient implements AutoCloseable
             }
             transport.conclude();
             if (maxRequests < 1 || maxOutstandingCommands < 1 || requestTimeoutNs <= 0 || retryIntervalNs <= 0 ||
-                connectTimeoutNs <= 0 || keepAliveIntervalNs <= 0)
+                connectTimeoutNs <= 0 || keepAliveIntervalNs <= 0 || leaderSilenceTimeoutNs <= 0)
             {
                 throw new IllegalArgumentException("client limits and timeouts must be positive");
             }
@@ -409,6 +433,17 @@ public final class GridClient implements AutoCloseable
         public Context keepAliveIntervalNs(final long keepAliveIntervalNs)
         {
             this.keepAliveIntervalNs = keepAliveIntervalNs;
+            return this;
+        }
+
+        public long leaderSilenceTimeoutNs()
+        {
+            return leaderSilenceTimeoutNs;
+        }
+
+        public Context leaderSilenceTimeoutNs(final long leaderSilenceTimeoutNs)
+        {
+            this.leaderSilenceTimeoutNs = leaderSilenceTimeoutNs;
             return this;
         }
 

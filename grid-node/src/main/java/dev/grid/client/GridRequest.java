@@ -57,6 +57,9 @@ public final class GridRequest
     long sequence;
     long deadlineNs;
     long nextSendNs;
+    int sendCount;
+    /** A command the grid answered PENDING (a queued lock): its final answer may take long. */
+    boolean parked;
 
     Status status;
     long logIndex;
@@ -112,7 +115,7 @@ public final class GridRequest
     /**
      * @return the service's CacheResponse, decoded in place.
      */
-    CacheResponseDecoder cacheResponse()
+    public CacheResponseDecoder cacheResponse()
     {
         return cacheResponse.wrapAndApplyHeader(response, 0, headerDecoder);
     }
@@ -120,7 +123,7 @@ public final class GridRequest
     /**
      * @return the service's LockResponse, decoded in place.
      */
-    LockResponseDecoder lockResponse()
+    public LockResponseDecoder lockResponse()
     {
         return lockResponse.wrapAndApplyHeader(response, 0, headerDecoder);
     }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,6 +46,42 @@ class GridClusterTest
             locks.unlock("orders", token);
             assertThat(locks.currentToken("orders")).isZero();
             assertThat(locks.tryLock("orders", 0, TimeUnit.SECONDS)).isGreaterThan(token);
+        }
+    }
+
+    @Test
+    void clientFollowsTheNewLeaderWhenTheLeaderStops()
+    {
+        try (LocalCluster cluster = new LocalCluster(3, dir); GridClient client = cluster.client())
+        {
+            final GridCache cache = client.cache("default");
+            cache.put("before", "1");
+            final int leader = client.leaderMemberId();
+            cluster.stop(leader);
+            cache.put("after", "2");
+            assertThat(client.leaderMemberId()).isNotEqualTo(leader);
+            assertThat(cache.get("before", ReadConsistency.LINEARIZABLE)).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void aQueuedLockDoesNotHoldUpTheCommandsBehindIt() throws Exception
+    {
+        try (LocalCluster cluster = new LocalCluster(3, dir);
+            GridClient holder = cluster.client();
+            GridClient waiter = cluster.client())
+        {
+            final long holderToken = holder.locks().lock("queue");
+            final CompletableFuture<Long> queued = CompletableFuture.supplyAsync(() -> waiter.locks().lock("queue"));
+            final GridCache cache = waiter.cache("default");
+            for (int i = 0; i < 5 * waiter.context().maxOutstandingCommands(); i++)
+            {
+                assertThat(cache.put("key-" + i, "value-" + i)).isPositive();
+            }
+            assertThat(queued).isNotDone();
+            holder.locks().unlock("queue", holderToken);
+            assertThat(queued.get(10, TimeUnit.SECONDS)).isGreaterThan(holderToken);
+            assertThat(cache.get("key-0", ReadConsistency.LINEARIZABLE)).isEqualTo("value-0");
         }
     }
 }
