@@ -173,6 +173,9 @@ public final class GridNode implements AutoCloseable
         public static final String MAX_QUERY_LENGTH_PROP_NAME = "grid.max.query.length";
         public static final int MAX_QUERY_LENGTH_DEFAULT = 1024;
 
+        /** Entries whose log positions are allocated at start at most (8 bytes each); more grow on demand. */
+        static final long MAX_PRESIZED_LOG_INDEX = 8L * 1024 * 1024;
+
         /** Service id of the first cache; the others follow in the order of grid.caches. */
         public static final int FIRST_CACHE_SERVICE_ID = 100;
 
@@ -217,6 +220,12 @@ public final class GridNode implements AutoCloseable
                 throw new IllegalArgumentException("access hint interval, max pending requests and max query length" +
                     " must be positive (max query length at least 64)");
             }
+            // The log's index of entry positions is sized for what the log holds between two compactions, so it is
+            // allocated at start and never grows while the node runs.
+            final long entriesBetweenCompactions =
+                raft.snapshotThresholdEntries() + raft.snapshotRetainEntries() + raft.maxUncommittedEntries();
+            log.initialIndexCapacity((int)Math.min(
+                MAX_PRESIZED_LOG_INDEX, Math.max(log.initialIndexCapacity(), entriesBetweenCompactions)));
             // Responses are cached per session for exactly-once retries: they must hold the largest value a cache
             // answers with, and a whole message must fit in one Aeron message.
             int largestValue = 0;

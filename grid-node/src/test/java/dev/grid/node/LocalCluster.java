@@ -9,6 +9,7 @@ import org.agrona.CloseHelper;
 
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * Nodes of one cluster inside the test's process, over IPC through one shared media driver.
@@ -20,9 +21,17 @@ final class LocalCluster implements AutoCloseable
     final GridNode[] nodes;
     private final Path directory;
 
+    private final Consumer<GridNode.Context> configurer;
+
     LocalCluster(final int size, final Path directory)
     {
+        this(size, directory, ctx -> {});
+    }
+
+    LocalCluster(final int size, final Path directory, final Consumer<GridNode.Context> configurer)
+    {
         this.directory = directory;
+        this.configurer = configurer;
         driver = EmbeddedDriver.launch(CommonContext.getAeronDirectoryName() + "-test-" + UUID.randomUUID(), false);
         members = MemberEndpoints.local(size, "localhost", 1, 2);
         nodes = new GridNode[size];
@@ -37,6 +46,7 @@ final class LocalCluster implements AutoCloseable
         final GridNode.Context ctx = new GridNode.Context()
             .directory(directory.resolve("node-" + memberId))
             .transport(transport().memberId(memberId));
+        configurer.accept(ctx);
         nodes[memberId] = GridNode.launch(ctx);
         return nodes[memberId];
     }

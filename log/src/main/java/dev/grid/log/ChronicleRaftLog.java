@@ -90,7 +90,7 @@ public final class ChronicleRaftLog implements RaftLog
     private final MessageChecksum checksum = new MessageChecksum();
     private final UnsafeBuffer readBuffer = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer recordHeader = new UnsafeBuffer(0, 0);
-    private final IntArrayList batchLengths = new IntArrayList();
+    private final IntArrayList batchLengths = new IntArrayList(LogPreconditions.BATCH_LENGTHS_CAPACITY, -1);
     private final ByteBuffer recordMemory;
     private final UnsafeBuffer recordBuffer;
     private final Bytes<ByteBuffer> recordBytes;

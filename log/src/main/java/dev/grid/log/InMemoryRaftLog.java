@@ -23,7 +23,7 @@ public final class InMemoryRaftLog implements RaftLog
     private final LogEntryWriter writer = new LogEntryWriter();
     private final LogEntryView view = new LogEntryView();
     private final LogEntryView batchView = new LogEntryView();
-    private final IntArrayList batchLengths = new IntArrayList();
+    private final IntArrayList batchLengths = new IntArrayList(LogPreconditions.BATCH_LENGTHS_CAPACITY, -1);
     private final Entries live = new Entries();
     private final Entries durable = new Entries();
     private long lowestUnsyncedIndex = Long.MAX_VALUE;

@@ -11,6 +11,9 @@ import org.agrona.collections.IntArrayList;
  */
 final class LogPreconditions
 {
+    /** Entries a batch may hold without the lengths list growing: a 64 KiB batch of the smallest entries. */
+    static final int BATCH_LENGTHS_CAPACITY = 2048;
+
     private LogPreconditions()
     {
     }

@@ -34,6 +34,8 @@ public final class AeronTransport implements AutoCloseable
     private final ExclusivePublication[] peers;
     private final Subscription peerSubscription;
     private final Subscription ingressSubscription;
+    private static final int CLIENT_REASSEMBLY_LENGTH = 16 * 1024;
+
     private final FragmentAssembler peerAssembler;
     private final FragmentAssembler ingressAssembler;
     private final ExclusivePublication[] egress;
@@ -71,8 +73,12 @@ public final class AeronTransport implements AutoCloseable
             ingressSubscription = aeron.addSubscription(
                 subscriptionChannel(ctx.ipc() ? null : members.clientEndpoint(self)),
                 ctx.ipc() ? INGRESS_STREAM_ID + self : INGRESS_STREAM_ID);
-            peerAssembler = new FragmentAssembler(peerCounters.counting(peerHandler));
-            ingressAssembler = new FragmentAssembler(clientCounters.counting(ingressHandler));
+            // Reassembly buffers sized at start so they never grow while the node runs: a peer batch may be as
+            // long as a message can be; a client's command rarely is, so its buffer starts smaller (one per client).
+            peerAssembler = new FragmentAssembler(
+                peerCounters.counting(peerHandler), ctx.maxMessageLength(), true);
+            ingressAssembler = new FragmentAssembler(clientCounters.counting(ingressHandler),
+                Math.min(ctx.maxMessageLength(), CLIENT_REASSEMBLY_LENGTH), true);
             egress = new ExclusivePublication[ctx.maxClients()];
         }
         catch (final RuntimeException ex)

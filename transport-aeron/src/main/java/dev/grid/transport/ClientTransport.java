@@ -63,7 +63,7 @@ public final class ClientTransport implements AutoCloseable
                 responses = aeron.addSubscription("aeron:udp?endpoint=" + responseHost + ":0", responseStreamId);
                 responseChannel = resolve(responses);
             }
-            assembler = new FragmentAssembler(counters.counting(handler));
+            assembler = new FragmentAssembler(counters.counting(handler), ctx.maxMessageLength(), true);
         }
         catch (final RuntimeException ex)
         {
