@@ -148,19 +148,12 @@ public final class GridCache
         final GridRequest request = client.acquire();
         try
         {
-            request.commandLength = request.cacheCommands.wrap(request.command, 0).get(key, keyOffset, keyLength);
-            request.kind = GridRequest.READ;
-            request.serviceId = serviceId;
-            request.consistency = consistency;
-            request.timeoutNs = client.context().requestTimeoutNs();
-            client.execute(request);
-            requireGridOk(request, "get");
-            final CacheResponseDecoder response = request.cacheResponse();
-            if (Status.NOT_FOUND == response.status())
+            prepareRead(request, key, keyOffset, keyLength, consistency);
+            final CacheResponseDecoder response = executeRead(request);
+            if (null == response)
             {
                 return MISSING;
             }
-            requireOk(response, "get");
             final int length = response.valueLength();
             response.getValue(destination, destinationOffset, length);
             return length;
@@ -192,12 +185,36 @@ public final class GridCache
         final ReadConsistency consistency, final ResponseHandler handler)
     {
         final GridRequest request = client.acquire();
+        prepareRead(request, key, keyOffset, keyLength, consistency);
+        client.submit(request, handler);
+    }
+
+    private void prepareRead(final GridRequest request, final DirectBuffer key, final int keyOffset,
+        final int keyLength, final ReadConsistency consistency)
+    {
         request.commandLength = request.cacheCommands.wrap(request.command, 0).get(key, keyOffset, keyLength);
         request.kind = GridRequest.READ;
         request.serviceId = serviceId;
         request.consistency = consistency;
         request.timeoutNs = client.context().requestTimeoutNs();
-        client.submit(request, handler);
+    }
+
+    /**
+     * Runs a prepared read on the calling thread.
+     *
+     * @return the CacheResponse, or null if the cache does not hold the key.
+     */
+    private CacheResponseDecoder executeRead(final GridRequest request)
+    {
+        client.execute(request);
+        requireGridOk(request, "get");
+        final CacheResponseDecoder response = request.cacheResponse();
+        if (Status.NOT_FOUND == response.status())
+        {
+            return null;
+        }
+        requireOk(response, "get");
+        return response;
     }
 
     // ------------------------------------------------------------------------------------------------ conveniences
@@ -248,19 +265,12 @@ public final class GridCache
         try
         {
             request.keyView.wrap(key);
-            request.commandLength = request.cacheCommands.wrap(request.command, 0).get(request.keyView, 0, key.length);
-            request.kind = GridRequest.READ;
-            request.serviceId = serviceId;
-            request.consistency = consistency;
-            request.timeoutNs = client.context().requestTimeoutNs();
-            client.execute(request);
-            requireGridOk(request, "get");
-            final CacheResponseDecoder response = request.cacheResponse();
-            if (Status.NOT_FOUND == response.status())
+            prepareRead(request, request.keyView, 0, key.length, consistency);
+            final CacheResponseDecoder response = executeRead(request);
+            if (null == response)
             {
                 return null;
             }
-            requireOk(response, "get");
             final byte[] value = new byte[response.valueLength()];
             response.getValue(value, 0, value.length);
             return value;

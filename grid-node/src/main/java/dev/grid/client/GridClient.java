@@ -126,6 +126,14 @@ public final class GridClient implements AutoCloseable
     }
 
     /**
+     * @return the client's own thread (it owns the session and the transport), e.g. to measure what it allocates.
+     */
+    public Thread clientThread()
+    {
+        return runner.thread();
+    }
+
+    /**
      * @return how many times requests were sent again (no answer within the retry interval, or a new leader).
      */
     public long resends()

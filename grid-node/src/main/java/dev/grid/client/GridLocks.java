@@ -140,6 +140,13 @@ public final class GridLocks
         request.serviceId = serviceId;
         request.timeoutNs = timeoutNs;
         client.execute(request);
+        if (Status.UNKNOWN_SESSION == request.status())
+        {
+            // The grid expired this client's session (no keep-alive within its timeout): it released every lock
+            // the session held. The client goes on with a new session.
+            throw new GridClientException.OwnershipLostException(
+                what + ": this client's session expired and the grid released its locks");
+        }
         if (Status.OK != request.status())
         {
             throw GridClientException.of(request.status(), what);

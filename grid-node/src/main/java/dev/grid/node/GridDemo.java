@@ -56,7 +56,7 @@ public final class GridDemo
 
             final GridCache cache = client.cache("default");
             final long putStart = System.nanoTime();
-            final int failed = putAll(cache);
+            final int failed = putPipelined(cache, KEYS);
             System.out.printf("put %,d keys in %,d ms (pipelined, each acknowledged after commit), %d failed%n",
                 KEYS, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - putStart), failed);
             System.out.println("get key-42 (linearizable) = " + cache.get("key-42", ReadConsistency.LINEARIZABLE) +
@@ -134,13 +134,19 @@ public final class GridDemo
         return client.leaderMemberId();
     }
 
-    private static int putAll(final GridCache cache) throws InterruptedException
+    /**
+     * Puts key-i = value-i for i below {@code keys} through the asynchronous API, as many in flight as the client
+     * allows, and waits for every answer.
+     *
+     * @return how many were not acknowledged with OK.
+     */
+    static int putPipelined(final GridCache cache, final int keys) throws InterruptedException
     {
         final AtomicInteger done = new AtomicInteger();
         final AtomicInteger failed = new AtomicInteger();
         final UnsafeBuffer key = new UnsafeBuffer(new byte[32]);
         final UnsafeBuffer value = new UnsafeBuffer(new byte[32]);
-        for (int i = 0; i < KEYS; i++)
+        for (int i = 0; i < keys; i++)
         {
             final int keyLength = key.putStringWithoutLengthAscii(0, "key-" + i);
             final int valueLength = value.putStringWithoutLengthAscii(0, "value-" + i);
@@ -153,7 +159,7 @@ public final class GridDemo
                 done.incrementAndGet();
             });
         }
-        while (done.get() < KEYS)
+        while (done.get() < keys)
         {
             Thread.sleep(1);
         }

@@ -64,6 +64,19 @@ class AgentAllocationTest
             assertThat(workload.failed.get()).as("operations answered with an unexpected status").isZero();
             other.locks().unlock("held", heldToken);
             assertThat(allocated).as("bytes allocated by each node's agent thread").containsOnly(0L);
+
+            // The asynchronous client API: nothing allocated per request by the caller or the client's thread.
+            workload.runAsync(OPERATIONS / 5);
+            final long callerBefore = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            final long clientBefore = threads.getThreadAllocatedBytes(client.clientThread().getId());
+            workload.runAsync(OPERATIONS);
+            final long callerBytes = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - callerBefore;
+            final long clientBytes = threads.getThreadAllocatedBytes(client.clientThread().getId()) - clientBefore;
+            System.out.println("CLIENT-ALLOCATION async operations=" + OPERATIONS + " caller bytes=" + callerBytes +
+                " client thread bytes=" + clientBytes);
+            assertThat(workload.failed.get()).isZero();
+            assertThat(clientBytes).as("bytes allocated by the client's thread").isZero();
+            assertThat(callerBytes).as("bytes allocated by the calling thread").isZero();
         }
     }
 
@@ -149,6 +162,30 @@ class AgentAllocationTest
                 Thread.onSpinWait();
             }
             assertThat(answered.get()).isEqualTo(submitted);
+        }
+
+        /**
+         * Only the asynchronous, DirectBuffer API: puts and gets (linearizable and local) with one handler.
+         */
+        void runAsync(final int operations)
+        {
+            for (int i = 0; i < operations; i++)
+            {
+                key.putLong(0, i % KEYS);
+                key.putLong(8, 0x6772696400000000L);
+                value.putLong(0, i);
+                submitted++;
+                switch (i % 4)
+                {
+                    case 0, 1 -> cache.putAsync(key, 0, 16, value, 0, 64, this);
+                    case 2 -> cache.getAsync(key, 0, 16, ReadConsistency.LINEARIZABLE, this);
+                    default -> cache.getAsync(key, 0, 16, ReadConsistency.LOCAL, this);
+                }
+            }
+            while (answered.get() < submitted)
+            {
+                Thread.onSpinWait();
+            }
         }
 
         private void submit(final Runnable send)

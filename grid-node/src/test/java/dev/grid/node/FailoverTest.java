@@ -45,7 +45,7 @@ class FailoverTest
         try (ProcessCluster cluster = new ProcessCluster(3, dir); GridClient client = cluster.client())
         {
             final GridCache cache = client.cache("default");
-            assertThat(putAll(cache)).as("failed puts").isZero();
+            assertThat(GridDemo.putPipelined(cache, KEYS)).as("failed puts").isZero();
 
             // A client process takes the lock; this client queues behind it; then the holder's process dies.
             final ProcessCluster.ChildProcess holder = cluster.startJava("lock-holder", LockHolderMain.class, LOCK);
@@ -128,34 +128,6 @@ class FailoverTest
                     ex -> assertThat(ex.status()).isEqualTo(Status.FENCED));
             assertThat(cache.putFenced("fenced", "current", LOCK, grantedToken)).isPositive();
         }
-    }
-
-    /**
-     * Puts key-i = value-i for every i, pipelined through the asynchronous API.
-     *
-     * @return how many puts were not acknowledged with OK.
-     */
-    private static int putAll(final GridCache cache)
-    {
-        final AtomicInteger done = new AtomicInteger();
-        final AtomicInteger failed = new AtomicInteger();
-        final UnsafeBuffer key = new UnsafeBuffer(new byte[32]);
-        final UnsafeBuffer value = new UnsafeBuffer(new byte[32]);
-        for (int i = 0; i < KEYS; i++)
-        {
-            final int keyLength = key.putStringWithoutLengthAscii(0, "key-" + i);
-            final int valueLength = value.putStringWithoutLengthAscii(0, "value-" + i);
-            cache.putAsync(key, 0, keyLength, value, 0, valueLength, request ->
-            {
-                if (Status.OK != request.status() || Status.OK != request.cacheResponse().status())
-                {
-                    failed.incrementAndGet();
-                }
-                done.incrementAndGet();
-            });
-        }
-        awaitCount(done, KEYS);
-        return failed.get();
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.grid.sbe.Status;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +83,58 @@ class GridClusterTest
             holder.locks().unlock("queue", holderToken);
             assertThat(queued.get(10, TimeUnit.SECONDS)).isGreaterThan(holderToken);
             assertThat(cache.get("key-0", ReadConsistency.LINEARIZABLE)).isEqualTo("value-0");
+        }
+    }
+
+    @Test
+    void refusalsAreClearExceptionsAndChangeNothing()
+    {
+        try (LocalCluster cluster = new LocalCluster(3, dir); GridClient client = cluster.client())
+        {
+            final GridCache cache = client.cache("default");
+            cache.put("kept", "original");
+            final byte[] oversized = new byte[cluster.nodes[0].context().caches().get(0).maxValueLength() + 1];
+            assertThatThrownBy(() -> cache.put("kept".getBytes(StandardCharsets.US_ASCII), oversized))
+                .isInstanceOf(GridClientException.ValueTooLargeException.class);
+            assertThat(cache.get("kept", ReadConsistency.LINEARIZABLE)).isEqualTo("original");
+            assertThatThrownBy(() -> client.cache("no-such-cache"))
+                .isInstanceOf(GridClientException.BadArgumentException.class)
+                .hasMessageContaining("no-such-cache");
+
+            final GridLocks locks = client.locks();
+            final long token = locks.lock("held");
+            try (GridClient other = cluster.client())
+            {
+                assertThatThrownBy(() -> other.locks().unlock("held", token))
+                    .isInstanceOfSatisfying(GridClientException.class,
+                        ex -> assertThat(ex.status()).isIn(Status.NOT_HOLDER, Status.OWNERSHIP_LOST));
+                assertThat(other.locks().tryLock("held", 0, TimeUnit.SECONDS)).isZero();
+            }
+            assertThat(locks.currentToken("held")).isEqualTo(token);
+        }
+    }
+
+    @Test
+    void aHolderWhoseSessionExpiredLearnsItLostTheLock()
+    {
+        final long sessionTimeoutNs = TimeUnit.SECONDS.toNanos(2);
+        try (LocalCluster cluster = new LocalCluster(3, dir, ctx -> ctx.raft().sessionTimeoutNs(sessionTimeoutNs));
+            GridClient silent = GridClient.connect(new GridClient.Context()
+                .transport(cluster.transport())
+                .keepAliveIntervalNs(TimeUnit.HOURS.toNanos(1)));
+            GridClient waiter = GridClient.connect(new GridClient.Context()
+                .transport(cluster.transport())
+                .keepAliveIntervalNs(sessionTimeoutNs / 10)))
+        {
+            final long lostToken = silent.locks().lock("lease");
+            // The waiter's traffic moves log time on; the silent holder sends nothing and expires.
+            final long grantedToken = waiter.locks().tryLock("lease", 30, TimeUnit.SECONDS);
+            assertThat(grantedToken).isGreaterThan(lostToken);
+            assertThatThrownBy(() -> silent.locks().unlock("lease", lostToken))
+                .isInstanceOf(GridClientException.OwnershipLostException.class);
+            assertThatThrownBy(() -> silent.locks().unlock("lease", lostToken))
+                .isInstanceOf(GridClientException.OwnershipLostException.class);
+            assertThat(waiter.locks().currentToken("lease")).isEqualTo(grantedToken);
         }
     }
 }
