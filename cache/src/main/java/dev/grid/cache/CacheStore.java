@@ -27,7 +27,8 @@ import java.nio.ByteBuffer;
  *     linear probing from {@code (hash >>> 32) & mask}, deletion by backward shift;</li>
  *     <li>an entry's key then value form one stream over its home block and then overflow blocks;</li>
  *     <li>block links: one int per block, the next block of the entry (or of the free list), -1 at the end;</li>
- *     <li>reader header: the epoch and index-move seqlocks and the published log time, one cache line each.</li>
+ *     <li>reader header: the epoch and index-move seqlocks and the published log time, one cache line each;</li>
+ *     <li>LFU only: the member array of {@link LfuOrder}, one int per slot.</li>
  * </ul>
  */
 final class CacheStore implements AutoCloseable
@@ -42,6 +43,8 @@ final class CacheStore implements AutoCloseable
     static final int KEY_LENGTH_OFFSET = 44;
     static final int VALUE_LENGTH_OFFSET = 48;
     static final int PREV_OFFSET = 52;
+    /** A slot of the LFU order keeps its position in the member array in the prev field (it has no list links). */
+    static final int POSITION_OFFSET = PREV_OFFSET;
     static final int NEXT_OFFSET = 56;
     static final int STATE_OFFSET = 60;
 
@@ -60,7 +63,7 @@ final class CacheStore implements AutoCloseable
     private static final int CACHE_LINE = 64;
 
     private static final long SNAPSHOT_MAGIC = 0x4752_4944_4341_4348L;
-    private static final int SNAPSHOT_FORMAT = 1;
+    private static final int SNAPSHOT_FORMAT = 2;
     private static final int SNAPSHOT_HEADER_LENGTH = 128;
 
     final CacheContext context;
@@ -114,7 +117,7 @@ final class CacheStore implements AutoCloseable
         defaultTtlNanos = context.defaultTtlNanos();
         sweepBudget = context.sweepBudget();
 
-        memory = new ByteBuffer[5];
+        memory = new ByteBuffer[6];
         header = allocate(0, HEADER_LENGTH);
         overflowBase = maxEntries * stride;
         slots = allocate(1, overflowBase + (blockCount - maxEntries) * blockSize);
@@ -126,7 +129,7 @@ final class CacheStore implements AutoCloseable
 
         order = CachePolicy.LRU == context.policy() ?
             new LruOrder(slots, stride) :
-            new LfuOrder(slots, stride, context.lfuLogFactor(), context.lfuDecayNanos(), context.lfuDynamicAging());
+            new LfuOrder(slots, stride, allocate(5, maxEntries * Integer.BYTES), context);
         window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
         stateScratch = new UnsafeBuffer(
@@ -416,7 +419,7 @@ final class CacheStore implements AutoCloseable
      */
     private void evictOne()
     {
-        final int victim = order.victim();
+        final int victim = order.selectVictim();
         if (null != sketch)
         {
             final int candidate = windowSize >= climber.windowCapacity() || NONE == victim ? window.tail(0) : NONE;
@@ -425,7 +428,6 @@ final class CacheStore implements AutoCloseable
                 if (NONE != victim && sketch.frequency(slots.getLong(candidate * stride + HASH_OFFSET)) >
                     sketch.frequency(slots.getLong(victim * stride + HASH_OFFSET)))
                 {
-                    order.evicting(victim);
                     removeEntry(victim);
                     evictions++;
                     moveToMain(candidate);
@@ -442,7 +444,6 @@ final class CacheStore implements AutoCloseable
         {
             throw new IllegalStateException("budget invariant broken: nothing left to evict");
         }
-        order.evicting(victim);
         removeEntry(victim);
         evictions++;
     }
@@ -616,11 +617,11 @@ final class CacheStore implements AutoCloseable
 
     /**
      * @return the first slot of the replicated order: the admission window from its oldest entry, then the main
-     * eviction order from its victim; NONE if empty.
+     * order in its iteration order (LRU: from its victim; LFU: the member array); NONE if empty.
      */
     int firstInOrder()
     {
-        return windowSize > 0 ? window.tail(0) : order.victim();
+        return windowSize > 0 ? window.tail(0) : order.first();
     }
 
     int nextInOrder(final int slot)
@@ -628,9 +629,9 @@ final class CacheStore implements AutoCloseable
         if (inWindow(slot))
         {
             final int newer = window.prev(slot);
-            return NONE != newer ? newer : order.victim();
+            return NONE != newer ? newer : order.first();
         }
-        return order.nextVictim(slot);
+        return order.next(slot);
     }
 
     int freeBlocks()
@@ -982,8 +983,8 @@ final class CacheStore implements AutoCloseable
 
     /**
      * Feeds the replicated state to a checksum: counters and free lists, the eviction order's state, then every
-     * live entry in eviction order (slot, hash, expiry, version, score, key and value bytes). Equal checksums mean
-     * equal contents, equal LRU order and equal LFU counts.
+     * live entry in the order's iteration order (slot, hash, expiry, version, score, key and value bytes). Equal
+     * checksums mean equal contents, equal LRU order, equal LFU member arrays, counts, pools and random state.
      */
     long checksum(final StateChecksum checksum)
     {
@@ -1063,6 +1064,10 @@ final class CacheStore implements AutoCloseable
         {
             writer.write(sketch.table(), 0, sketch.table().capacity());
         }
+        if (null != order.region())
+        {
+            writer.write(order.region(), 0, order.region().capacity());
+        }
     }
 
     /**
@@ -1073,7 +1078,8 @@ final class CacheStore implements AutoCloseable
     void restore(final SnapshotReader reader)
     {
         final long regions = (long)slots.capacity() + index.capacity() + blockLinks.capacity() +
-            (null == sketch ? 0 : sketch.table().capacity());
+            (null == sketch ? 0 : sketch.table().capacity()) +
+            (null == order.region() ? 0 : order.region().capacity());
         if (reader.remaining() != stateScratch.capacity() + regions)
         {
             throw new GridException(Status.MALFORMED, "cache snapshot has " + reader.remaining() +
@@ -1115,6 +1121,10 @@ final class CacheStore implements AutoCloseable
         {
             sketch.readState(stateScratch, 112);
             reader.readFully(sketch.table(), 0, sketch.table().capacity());
+        }
+        if (null != order.region())
+        {
+            reader.readFully(order.region(), 0, order.region().capacity());
         }
         header.putLong(LOG_TIME_OFFSET, now);
         header.putLongRelease(EPOCH_OFFSET, epoch + 2);

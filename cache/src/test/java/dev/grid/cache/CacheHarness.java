@@ -193,7 +193,8 @@ final class CacheHarness
     }
 
     /**
-     * @return the cache's keys in the order it would evict them.
+     * @return the cache's keys in its replicated order: the admission window, oldest first, then the main order
+     * (LRU: least recent first; LFU: the member array, each key with its score).
      */
     List<String> evictionOrder()
     {
@@ -206,7 +207,10 @@ final class CacheHarness
             final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(key.length + 1);
             store.readStream(store.slots.getInt(offset + CacheStore.FIRST_BLOCK_OFFSET), 0, buffer, 0, key.length);
             buffer.getBytes(0, key);
-            keys.add(java.util.Arrays.toString(key));
+            final boolean lfuMember = CachePolicy.LFU == store.context.policy() &&
+                CacheStore.LIVE_IN_WINDOW != store.slots.getInt(offset + CacheStore.STATE_OFFSET);
+            keys.add(java.util.Arrays.toString(key) +
+                (lfuMember ? "@" + store.slots.getLong(offset + CacheStore.SCORE_OFFSET) : ""));
         }
         return keys;
     }
