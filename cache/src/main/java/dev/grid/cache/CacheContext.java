@@ -24,6 +24,7 @@ public final class CacheContext
     public static final String LFU_DECAY_PROP = "grid.cache.lfu.decay.ns";
     public static final String MAX_BATCH_PROP = "grid.cache.max.batch";
     public static final String LFU_SAMPLES_PROP = "grid.cache.lfu.samples";
+    public static final String LFU_SEED_PROP = "grid.cache.lfu.seed";
     public static final String ADMISSION_PROP = "grid.cache.admission";
 
     /** The most entries one cache may hold. */
@@ -48,6 +49,7 @@ public final class CacheContext
     private int maxBatchSize = Integer.getInteger(MAX_BATCH_PROP, 256);
     private boolean admission = Boolean.parseBoolean(System.getProperty(ADMISSION_PROP, "false"));
     private int lfuSamples = Integer.getInteger(LFU_SAMPLES_PROP, 5);
+    private long lfuSeed = Long.getLong(LFU_SEED_PROP, 0L);
     private boolean concluded;
 
     /**
@@ -362,6 +364,22 @@ public final class CacheContext
     }
 
     /**
+     * @return the seed of the LFU policy's replicated random generator (samples and counter increments); every
+     * replica of the cache must be configured with the same seed.
+     */
+    public long lfuSeed()
+    {
+        return lfuSeed;
+    }
+
+    public CacheContext lfuSeed(final long lfuSeed)
+    {
+        checkMutable();
+        this.lfuSeed = lfuSeed;
+        return this;
+    }
+
+    /**
      * @return the most keys in one getAll or putAll, and hashes in one access-hint command.
      */
     public int maxBatchSize()
@@ -383,7 +401,7 @@ public final class CacheContext
             ", maxKeyLength=" + maxKeyLength + ", maxValueLength=" + maxValueLength +
             ", defaultTtlNanos=" + defaultTtlNanos + ", blockSize=" + blockSize + ", sweepBudget=" + sweepBudget +
             ", lfuLogFactor=" + lfuLogFactor + ", lfuDecayNanos=" + lfuDecayNanos +
-            ", lfuSamples=" + lfuSamples + ", admission=" + admission +
+            ", lfuSamples=" + lfuSamples + ", lfuSeed=" + lfuSeed + ", admission=" + admission +
             ", maxBatchSize=" + maxBatchSize + '}';
     }
 }

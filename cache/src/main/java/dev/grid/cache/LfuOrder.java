@@ -27,7 +27,7 @@ import static dev.grid.cache.CacheStore.SCORE_OFFSET;
  * empty and one more round of sampling finds a member: at most two rounds, so the cost per eviction is bounded.
  * <p>
  * Every random draw (samples and counter increments) comes from a SplitMix64 generator whose state is replicated
- * (snapshots, checksum): it starts from a fixed seed and advances only when the log's commands access or evict, so
+ * (snapshots, checksum): it starts from the configured {@code lfuSeed} and advances only when the log's commands access or evict, so
  * every replica draws the same numbers and evicts the same entries.
  */
 final class LfuOrder implements EvictionOrder
@@ -36,7 +36,6 @@ final class LfuOrder implements EvictionOrder
     static final int POOL_SIZE = 16;
     /** The most samples per eviction round ({@code lfuSamples}). */
     static final int MAX_SAMPLES = 64;
-    static final long RANDOM_SEED = 0;
     private static final long GOLDEN_GAMMA = 0x9E37_79B9_7F4A_7C15L;
     private static final int POOL_STATE_OFFSET = 24;
 
@@ -52,7 +51,7 @@ final class LfuOrder implements EvictionOrder
     private final int[] drawn = new int[MAX_SAMPLES];
     private int memberCount;
     private long period;
-    private long random = RANDOM_SEED;
+    private long random;
 
     /**
      * @param slots   the slot records.
@@ -68,6 +67,7 @@ final class LfuOrder implements EvictionOrder
         this.samples = context.lfuSamples();
         this.logFactor = context.lfuLogFactor();
         this.decayNanos = context.lfuDecayNanos();
+        this.random = context.lfuSeed();
         clear();
     }
 

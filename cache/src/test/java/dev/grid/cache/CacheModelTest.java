@@ -59,7 +59,8 @@ class CacheModelTest
             .name("model").serviceId(1).policy(policy)
             .maxEntries(32).blockSize(32).memoryBudgetBytes(32 * 48)
             .maxKeyLength(24).maxValueLength(100).defaultTtlNanos(defaultTtl)
-            .sweepBudget(3).lfuLogFactor(2).lfuDecayNanos(DECAY).lfuSamples(lfuSamples).admission(admission)
+            .sweepBudget(3).lfuLogFactor(2).lfuDecayNanos(DECAY).lfuSamples(lfuSamples).lfuSeed(seed * 31)
+            .admission(admission)
             .maxBatchSize(6);
         final ReferenceCache reference = new ReferenceCache(context.conclude());
         try (CacheStateMachine cache = new CacheStateMachine(context, FENCES))

@@ -71,7 +71,7 @@ final class ReferenceCache
     private int sweepCursor;
     private final List<Entry> members = new ArrayList<>();
     private final List<PoolEntry> pool = new ArrayList<>();
-    private final SplittableRandom random = new SplittableRandom(LfuOrder.RANDOM_SEED);
+    private final SplittableRandom random;
     long hits;
     long misses;
     long evictions;
@@ -82,6 +82,7 @@ final class ReferenceCache
         this.context = context;
         lfu = CachePolicy.LFU == context.policy();
         bySlot = new Entry[context.maxEntries()];
+        random = new SplittableRandom(context.lfuSeed());
         climber = new WindowClimber(context.maxEntries());
         sketch = context.admission() ? new FrequencySketch(new UnsafeBuffer(
             new byte[FrequencySketch.wordsFor(context.maxEntries()) * Long.BYTES]), context.maxEntries()) : null;
