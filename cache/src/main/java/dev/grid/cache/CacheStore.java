@@ -39,7 +39,6 @@ final class CacheStore implements AutoCloseable
     static final int EXPIRE_AT_OFFSET = 16;
     static final int ENTRY_VERSION_OFFSET = 24;
     static final int SCORE_OFFSET = 32;
-    static final int FIRST_BLOCK_OFFSET = 40;
     static final int KEY_LENGTH_OFFSET = 44;
     static final int VALUE_LENGTH_OFFSET = 48;
     static final int PREV_OFFSET = 52;
@@ -159,7 +158,6 @@ final class CacheStore implements AutoCloseable
         {
             slots.putInt(slot * stride + NEXT_OFFSET, slot + 1 < maxEntries ? slot + 1 : NONE);
             slots.putInt(slot * stride + PREV_OFFSET, NONE);
-            slots.putInt(slot * stride + FIRST_BLOCK_OFFSET, NONE);
             blockLinks.putInt(slot * Integer.BYTES, NONE);
         }
         index.setMemory(0, index.capacity(), (byte)0);
@@ -292,7 +290,7 @@ final class CacheStore implements AutoCloseable
                 if (slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
                     slots.getLong(offset + EXPIRE_AT_OFFSET) > now :
                     slots.getInt(offset + KEY_LENGTH_OFFSET) == keyLength &&
-                    1 == streamEquals(slots.getInt(offset + FIRST_BLOCK_OFFSET), key, keyOffset, keyLength)))
+                    1 == streamEquals(slot, key, keyOffset, keyLength)))
                 {
                     return slot;
                 }
@@ -473,7 +471,6 @@ final class CacheStore implements AutoCloseable
         final int offset = slot * stride;
         freeSlotHead = slots.getInt(offset + NEXT_OFFSET);
         freeSlotCount--;
-        final int firstBlock = slot;
         blockLinks.putInt(slot * Integer.BYTES, blocksNeeded > 1 ? takeBlocks(blocksNeeded - 1) : NONE);
 
         beginWrite(offset);
@@ -481,12 +478,11 @@ final class CacheStore implements AutoCloseable
         slots.putLong(offset + EXPIRE_AT_OFFSET, expireAt);
         expiringEntries += NEVER == expireAt ? 0 : 1;
         slots.putLong(offset + ENTRY_VERSION_OFFSET, entryVersion);
-        slots.putInt(offset + FIRST_BLOCK_OFFSET, firstBlock);
         slots.putInt(offset + KEY_LENGTH_OFFSET, keyLength);
         slots.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
         slots.putInt(offset + STATE_OFFSET, null == sketch ? LIVE : LIVE_IN_WINDOW);
-        writeStream(firstBlock, 0, key, keyOffset, keyLength);
-        writeStream(firstBlock, keyLength, value, valueOffset, valueLength);
+        writeStream(slot, 0, key, keyOffset, keyLength);
+        writeStream(slot, keyLength, value, valueOffset, valueLength);
         endWrite(offset);
 
         insertIntoIndex(hash, slot);
@@ -557,17 +553,16 @@ final class CacheStore implements AutoCloseable
         final int oldBlocks = context.blocksFor(keyLength + slots.getInt(offset + VALUE_LENGTH_OFFSET));
         final int newBlocks = context.blocksFor(keyLength + valueLength);
         beginWrite(offset);
-        final int firstBlock = slots.getInt(offset + FIRST_BLOCK_OFFSET);
         if (newBlocks != oldBlocks)
         {
-            resizeChain(firstBlock, oldBlocks, newBlocks);
+            resizeChain(slot, oldBlocks, newBlocks);
         }
         expiringEntries += (NEVER == expireAt ? 0 : 1) -
             (NEVER == slots.getLong(offset + EXPIRE_AT_OFFSET) ? 0 : 1);
         slots.putLong(offset + EXPIRE_AT_OFFSET, expireAt);
         slots.putLong(offset + ENTRY_VERSION_OFFSET, entryVersion);
         slots.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
-        writeStream(firstBlock, keyLength, value, valueOffset, valueLength);
+        writeStream(slot, keyLength, value, valueOffset, valueLength);
         endWrite(offset);
     }
 
@@ -580,8 +575,7 @@ final class CacheStore implements AutoCloseable
         beginWrite(offset);
         slots.putLong(offset + ENTRY_VERSION_OFFSET, entryVersion);
         final int keyLength = slots.getInt(offset + KEY_LENGTH_OFFSET);
-        final int firstBlock = slots.getInt(offset + FIRST_BLOCK_OFFSET);
-        int block = firstBlock;
+        int block = slot;
         int position = keyLength;
         for (int i = 0; i < Long.BYTES; i++, position++)
         {
@@ -669,7 +663,6 @@ final class CacheStore implements AutoCloseable
         }
         expiringEntries -= NEVER == slots.getLong(offset + EXPIRE_AT_OFFSET) ? 0 : 1;
         slots.putInt(offset + STATE_OFFSET, FREE);
-        slots.putInt(offset + FIRST_BLOCK_OFFSET, NONE);
         slots.putInt(offset + PREV_OFFSET, NONE);
         slots.putInt(offset + NEXT_OFFSET, freeSlotHead);
         endWrite(offset);
@@ -790,9 +783,9 @@ final class CacheStore implements AutoCloseable
     }
 
     private void writeStream(
-        final int firstBlock, final int position, final DirectBuffer source, final int offset, final int length)
+        final int slot, final int position, final DirectBuffer source, final int offset, final int length)
     {
-        int block = firstBlock;
+        int block = slot;
         int blockPosition = position;
         while (blockPosition >= blockSize)
         {
@@ -817,18 +810,21 @@ final class CacheStore implements AutoCloseable
 
     /**
      * Copies {@code length} bytes of a slot's stream from {@code position}. Safe on a chain that a concurrent
-     * writer is changing: every block number is range-checked before it is used.
+     * writer is changing: every block number is range-checked before it is used. A live slot's stream starts in
+     * its home block, whose number is the slot's, so the first block's address needs no load from the slot header
+     * (a reader's key and value loads start while the header is still on its way from memory).
      *
+     * @param slot a slot number below maxEntries.
      * @return false if the chain was inconsistent (only possible for a concurrent reader, which then retries).
      */
     boolean readStream(
-        final int firstBlock,
+        final int slot,
         final int position,
         final MutableDirectBuffer destination,
         final int destinationOffset,
         final int length)
     {
-        int block = firstBlock;
+        int block = slot;
         int blockPosition = position;
         while (blockPosition >= blockSize)
         {
@@ -861,13 +857,15 @@ final class CacheStore implements AutoCloseable
     }
 
     /**
-     * Compares the key at the start of a slot's stream. Safe on a chain a concurrent writer is changing.
+     * Compares the key at the start of a slot's stream (from its home block, as {@link #readStream}). Safe on a
+     * chain a concurrent writer is changing.
      *
+     * @param slot a slot number below maxEntries.
      * @return 1 if equal, 0 if not, -1 if the chain was inconsistent.
      */
-    int streamEquals(final int firstBlock, final DirectBuffer key, final int keyOffset, final int keyLength)
+    int streamEquals(final int slot, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
-        int block = firstBlock;
+        int block = slot;
         int keyPosition = keyOffset;
         int remaining = keyLength;
         while (remaining > 0)
@@ -931,7 +929,7 @@ final class CacheStore implements AutoCloseable
     {
         final int offset = slot * stride;
         readStream(
-            slots.getInt(offset + FIRST_BLOCK_OFFSET),
+            slot,
             slots.getInt(offset + KEY_LENGTH_OFFSET),
             destination,
             destinationOffset,
@@ -1008,7 +1006,7 @@ final class CacheStore implements AutoCloseable
                 .update(slots.getLong(offset + ENTRY_VERSION_OFFSET))
                 .update(slots.getLong(offset + SCORE_OFFSET));
             final int length = slots.getInt(offset + KEY_LENGTH_OFFSET) + slots.getInt(offset + VALUE_LENGTH_OFFSET);
-            int block = slots.getInt(offset + FIRST_BLOCK_OFFSET);
+            int block = slot;
             for (int position = 0; position < length; position += blockSize)
             {
                 checksum.update(block).update(blocks, blockOffset(block), Math.min(blockSize, length - position));

@@ -205,7 +205,7 @@ final class CacheHarness
             final int offset = slot * store.stride;
             final byte[] key = new byte[store.slots.getInt(offset + CacheStore.KEY_LENGTH_OFFSET)];
             final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(key.length + 1);
-            store.readStream(store.slots.getInt(offset + CacheStore.FIRST_BLOCK_OFFSET), 0, buffer, 0, key.length);
+            store.readStream(slot, 0, buffer, 0, key.length);
             buffer.getBytes(0, key);
             final boolean lfuMember = CachePolicy.LFU == store.context.policy() &&
                 CacheStore.LIVE_IN_WINDOW != store.slots.getInt(offset + CacheStore.STATE_OFFSET);
