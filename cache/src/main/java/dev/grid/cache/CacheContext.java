@@ -157,7 +157,7 @@ public final class CacheContext
         return (long)blockCount() * blockSize + (long)blockCount() * Integer.BYTES +
             (long)maxEntries * CacheStore.SLOT_LENGTH + (long)indexCapacity() * Long.BYTES +
             (admission ? (long)FrequencySketch.wordsFor(maxEntries) * Long.BYTES : 0) +
-            (CachePolicy.LFU == policy ? (long)maxEntries * Integer.BYTES : 0);
+            (CachePolicy.LFU == policy ? (long)maxEntries * Long.BYTES : 0);
     }
 
     private void checkMutable()

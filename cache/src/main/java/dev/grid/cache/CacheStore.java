@@ -38,7 +38,8 @@ final class CacheStore implements AutoCloseable
     static final int HASH_OFFSET = 8;
     static final int EXPIRE_AT_OFFSET = 16;
     static final int ENTRY_VERSION_OFFSET = 24;
-    static final int SCORE_OFFSET = 32;
+    /** An LFU slot taken out of the order for a rewrite keeps its member entry here until it is put back. */
+    static final int DETACHED_LFU_OFFSET = 32;
     static final int KEY_LENGTH_OFFSET = 44;
     static final int VALUE_LENGTH_OFFSET = 48;
     static final int PREV_OFFSET = 52;
@@ -128,7 +129,7 @@ final class CacheStore implements AutoCloseable
 
         order = CachePolicy.LRU == context.policy() ?
             new LruOrder(slots, stride) :
-            new LfuOrder(slots, stride, allocate(5, maxEntries * Integer.BYTES), context);
+            new LfuOrder(slots, stride, allocate(5, maxEntries * Long.BYTES), context);
         window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
         stateScratch = new UnsafeBuffer(
@@ -628,6 +629,11 @@ final class CacheStore implements AutoCloseable
         return order.next(slot);
     }
 
+    EvictionOrder order()
+    {
+        return order;
+    }
+
     int freeBlocks()
     {
         return freeBlockCount;
@@ -981,7 +987,7 @@ final class CacheStore implements AutoCloseable
 
     /**
      * Feeds the replicated state to a checksum: counters and free lists, the eviction order's state, then every
-     * live entry in the order's iteration order (slot, hash, expiry, version, score, key and value bytes). Equal
+     * live entry in the order's iteration order (slot, hash, expiry, version, key and value bytes). Equal
      * checksums mean equal contents, equal LRU order, equal LFU member arrays, counts, pools and random state.
      */
     long checksum(final StateChecksum checksum)
@@ -1003,8 +1009,7 @@ final class CacheStore implements AutoCloseable
             checksum.update(slot)
                 .update(slots.getLong(offset + HASH_OFFSET))
                 .update(slots.getLong(offset + EXPIRE_AT_OFFSET))
-                .update(slots.getLong(offset + ENTRY_VERSION_OFFSET))
-                .update(slots.getLong(offset + SCORE_OFFSET));
+                .update(slots.getLong(offset + ENTRY_VERSION_OFFSET));
             final int length = slots.getInt(offset + KEY_LENGTH_OFFSET) + slots.getInt(offset + VALUE_LENGTH_OFFSET);
             int block = slot;
             for (int position = 0; position < length; position += blockSize)

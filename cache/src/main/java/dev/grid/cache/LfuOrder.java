@@ -6,29 +6,33 @@ import org.agrona.concurrent.UnsafeBuffer;
 import static dev.grid.cache.CacheStore.HASH_OFFSET;
 import static dev.grid.cache.CacheStore.NONE;
 import static dev.grid.cache.CacheStore.POSITION_OFFSET;
-import static dev.grid.cache.CacheStore.SCORE_OFFSET;
+import static dev.grid.cache.CacheStore.DETACHED_LFU_OFFSET;
 
 /**
  * Redis's approximated LFU (allkeys-lfu), made deterministic: Redis's logarithmic counters decaying over log time,
  * and eviction from a pool of the best candidates found by sampling, carried across evictions.
  * <p>
- * Counters: each slot stores a score, its count plus the decay period of the log time at its last access (one
- * period per {@code lfuDecayNanos}, Redis's lfu-decay-time), so its decayed count is
- * {@code clamp(score - period, 0, 255)}, Redis's LFUDecrAndReturn. An access sets the score to
- * {@code period + increment(decayed count)} ({@link LfuCounter}, Redis's LFULogIncr); a new entry starts at
- * {@link LfuCounter#INITIAL}.
+ * Members: the slots of the order are kept dense in the member array, one 8-byte entry each (a new member is
+ * appended; a removed one is replaced by the last), and each slot keeps its position in its {@code POSITION_OFFSET}
+ * field. An entry holds, as Redis's 24-bit {@code lru} field does, the counter and the decay period of its last
+ * access (32 bits, wrapping after 2^32 periods), beside the slot number (24 bits): {@code period << 32 | count << 24
+ * | slot}. Sampling therefore reads only the member array, never the slot records.
  * <p>
- * Eviction (Redis's evictionPoolPopulate and performEvictions): the slots of the order are kept dense in the
- * member array (a new member is appended; a removed one is replaced by the last), each slot's position in its
- * {@code POSITION_OFFSET} field. To choose a victim, {@code samples} distinct members are drawn uniformly (Floyd's
- * algorithm) and offered to a pool of {@value #POOL_SIZE} candidates sorted by idle ({@code 255 - decayed count}) as
- * Redis inserts them; then the pool is taken from its best end: a candidate whose slot no longer holds a member of
- * that key hash is a ghost and dropped, the first real one is the victim. If every candidate was a ghost the pool is
- * empty and one more round of sampling finds a member: at most two rounds, so the cost per eviction is bounded.
+ * Counters: the decayed count is the count less the periods elapsed since the last access (one period per
+ * {@code lfuDecayNanos} of log time, Redis's lfu-decay-time and LFUDecrAndReturn). An access stores
+ * {@code increment(decayed count)} ({@link LfuCounter}, Redis's LFULogIncr) with the current period; a new entry
+ * starts at {@link LfuCounter#INITIAL}.
+ * <p>
+ * Eviction (Redis's evictionPoolPopulate and performEvictions): {@code samples} distinct members are drawn
+ * uniformly (Floyd's algorithm) and offered to a pool of {@value #POOL_SIZE} candidates sorted by idle
+ * ({@code 255 - decayed count}) as Redis inserts them; then the pool is taken from its best end: a candidate whose
+ * slot no longer holds a member of that key hash is a ghost and dropped, the first real one is the victim. If every
+ * candidate was a ghost the pool is empty and one more round of sampling finds a member: at most two rounds, so the
+ * cost per eviction is bounded.
  * <p>
  * Every random draw (samples and counter increments) comes from a SplitMix64 generator whose state is replicated
- * (snapshots, checksum): it starts from the configured {@code lfuSeed} and advances only when the log's commands access or evict, so
- * every replica draws the same numbers and evicts the same entries.
+ * (snapshots, checksum): it starts from the configured {@code lfuSeed} and advances only when the log's commands
+ * access or evict, so every replica draws the same numbers and evicts the same entries.
  */
 final class LfuOrder implements EvictionOrder
 {
@@ -38,6 +42,7 @@ final class LfuOrder implements EvictionOrder
     static final int MAX_SAMPLES = 64;
     private static final long GOLDEN_GAMMA = 0x9E37_79B9_7F4A_7C15L;
     private static final int POOL_STATE_OFFSET = 24;
+    private static final int SLOT_MASK = 0xFF_FFFF;
 
     private final UnsafeBuffer slots;
     private final int stride;
@@ -56,7 +61,7 @@ final class LfuOrder implements EvictionOrder
     /**
      * @param slots   the slot records.
      * @param stride  bytes per slot record.
-     * @param members one int per slot: the member array.
+     * @param members one long per slot: the member array.
      * @param context the cache's configuration (samples, log factor, decay).
      */
     LfuOrder(final UnsafeBuffer slots, final int stride, final UnsafeBuffer members, final CacheContext context)
@@ -91,50 +96,84 @@ final class LfuOrder implements EvictionOrder
         return (int)(((nextRandom() >>> 32) * bound) >>> 32);
     }
 
-    private long score(final int slot)
+    static int slotOf(final long entry)
     {
-        return slots.getLong(slot * stride + SCORE_OFFSET);
+        return (int)entry & SLOT_MASK;
     }
 
-    private int decayedCount(final int slot)
+    static int countOf(final long entry)
     {
-        return (int)Math.min(LfuCounter.MAX, Math.max(0, score(slot) - period));
+        return (int)(entry >>> 24) & 0xFF;
     }
 
-    private int memberAt(final int position)
+    static int periodOf(final long entry)
     {
-        return members.getInt(position * Integer.BYTES);
+        return (int)(entry >>> 32);
     }
 
-    private void place(final int slot, final int position)
+    private long entry(final int slot, final int count)
     {
-        members.putInt(position * Integer.BYTES, slot);
-        slots.putInt(slot * stride + POSITION_OFFSET, position);
+        return ((long)(int)period << 32) | ((long)count << 24) | slot;
+    }
+
+    private int decayedCount(final long entry)
+    {
+        final long elapsed = ((int)period - periodOf(entry)) & 0xFFFF_FFFFL;
+        final int count = countOf(entry);
+        return elapsed >= count ? 0 : count - (int)elapsed;
+    }
+
+    private long memberAt(final int position)
+    {
+        return members.getLong(position * Long.BYTES);
+    }
+
+    private int positionOf(final int slot)
+    {
+        return slots.getInt(slot * stride + POSITION_OFFSET);
+    }
+
+    private void place(final long entry, final int position)
+    {
+        members.putLong(position * Long.BYTES, entry);
+        slots.putInt(slotOf(entry) * stride + POSITION_OFFSET, position);
     }
 
     private boolean isMember(final int slot)
     {
-        final int position = slots.getInt(slot * stride + POSITION_OFFSET);
-        return position >= 0 && position < memberCount && memberAt(position) == slot;
+        final int position = positionOf(slot);
+        return position >= 0 && position < memberCount && slotOf(memberAt(position)) == slot;
+    }
+
+    /**
+     * @return the member entry of a slot of the order (counter, period of the last access, slot).
+     */
+    long memberEntry(final int slot)
+    {
+        return memberAt(positionOf(slot));
     }
 
     public void insertNew(final int slot)
     {
-        slots.putLong(slot * stride + SCORE_OFFSET, period + LfuCounter.INITIAL);
-        place(slot, memberCount++);
+        place(entry(slot, LfuCounter.INITIAL), memberCount++);
     }
 
     public void access(final int slot)
     {
-        final int count = LfuCounter.increment(decayedCount(slot), nextRandom(), logFactor);
-        slots.putLong(slot * stride + SCORE_OFFSET, period + count);
+        final int position = positionOf(slot);
+        final int count = LfuCounter.increment(decayedCount(memberAt(position)), nextRandom(), logFactor);
+        members.putLong(position * Long.BYTES, entry(slot, count));
     }
 
+    /**
+     * Takes a slot out; its entry is kept in the slot record so that {@link #reinsertAccessed} restores its count.
+     */
     public void remove(final int slot)
     {
-        final int position = slots.getInt(slot * stride + POSITION_OFFSET);
-        final int last = memberAt(--memberCount);
-        if (last != slot)
+        final int position = positionOf(slot);
+        slots.putLong(slot * stride + DETACHED_LFU_OFFSET, memberAt(position));
+        final long last = memberAt(--memberCount);
+        if (slotOf(last) != slot)
         {
             place(last, position);
         }
@@ -143,7 +182,7 @@ final class LfuOrder implements EvictionOrder
 
     public void reinsertAccessed(final int slot)
     {
-        place(slot, memberCount++);
+        place(slots.getLong(slot * stride + DETACHED_LFU_OFFSET), memberCount++);
         access(slot);
     }
 
@@ -192,17 +231,18 @@ final class LfuOrder implements EvictionOrder
                 }
             }
             drawn[d] = position;
-            final int slot = memberAt(position);
-            offer(slot, slots.getLong(slot * stride + HASH_OFFSET), LfuCounter.MAX - decayedCount(slot));
+            final long entry = memberAt(position);
+            offer(slotOf(entry), LfuCounter.MAX - decayedCount(entry));
         }
     }
 
     /**
      * Redis's pool insertion: the pool is sorted by idle, ascending, best victim last; a candidate less idle than
      * every one of a full pool is dropped; otherwise it goes before the first candidate at least as idle, shifting
-     * the rest right if there is room, or the less idle ones left (dropping the least idle) if not.
+     * the rest right if there is room, or the less idle ones left (dropping the least idle) if not. Only a
+     * candidate that enters reads its slot record (for the key hash naming it).
      */
-    private void offer(final int slot, final long hash, final int idle)
+    private void offer(final int slot, final int idle)
     {
         int k = 0;
         while (k < POOL_SIZE && NONE != poolSlots[k] && poolIdle[k] < idle)
@@ -227,7 +267,7 @@ final class LfuOrder implements EvictionOrder
             }
         }
         poolSlots[k] = slot;
-        poolHashes[k] = hash;
+        poolHashes[k] = slots.getLong(slot * stride + HASH_OFFSET);
         poolIdle[k] = idle;
     }
 
@@ -248,13 +288,13 @@ final class LfuOrder implements EvictionOrder
     /** Iteration runs through the member array, the order samples are drawn from. */
     public int first()
     {
-        return 0 == memberCount ? NONE : memberAt(0);
+        return 0 == memberCount ? NONE : slotOf(memberAt(0));
     }
 
     public int next(final int slot)
     {
-        final int position = slots.getInt(slot * stride + POSITION_OFFSET) + 1;
-        return position < memberCount ? memberAt(position) : NONE;
+        final int position = positionOf(slot) + 1;
+        return position < memberCount ? slotOf(memberAt(position)) : NONE;
     }
 
     public void advanceTime(final long now)
@@ -310,6 +350,10 @@ final class LfuOrder implements EvictionOrder
         for (int k = 0; k < POOL_SIZE; k++)
         {
             checksum.update(poolSlots[k]).update(poolIdle[k]).update(poolHashes[k]);
+        }
+        for (int position = 0; position < memberCount; position++)
+        {
+            checksum.update(memberAt(position));
         }
     }
 

@@ -194,7 +194,8 @@ final class CacheHarness
 
     /**
      * @return the cache's keys in its replicated order: the admission window, oldest first, then the main order
-     * (LRU: least recent first; LFU: the member array, each key with its score).
+     * (LRU: least recent first; LFU: the member array, each key with its member entry: period of the last access,
+     * count, slot).
      */
     List<String> evictionOrder()
     {
@@ -207,10 +208,11 @@ final class CacheHarness
             final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(key.length + 1);
             store.readStream(slot, 0, buffer, 0, key.length);
             buffer.getBytes(0, key);
-            final boolean lfuMember = CachePolicy.LFU == store.context.policy() &&
+            final boolean lfuMember = store.order() instanceof LfuOrder &&
                 CacheStore.LIVE_IN_WINDOW != store.slots.getInt(offset + CacheStore.STATE_OFFSET);
-            keys.add(java.util.Arrays.toString(key) +
-                (lfuMember ? "@" + store.slots.getLong(offset + CacheStore.SCORE_OFFSET) : ""));
+            final long entry = lfuMember ? ((LfuOrder)store.order()).memberEntry(slot) : 0;
+            keys.add(java.util.Arrays.toString(key) + (lfuMember ?
+                "@" + LfuOrder.periodOf(entry) + ":" + LfuOrder.countOf(entry) + ":" + LfuOrder.slotOf(entry) : ""));
         }
         return keys;
     }

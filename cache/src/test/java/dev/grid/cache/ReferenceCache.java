@@ -52,7 +52,8 @@ final class ReferenceCache
         long hash;
         long expireAt;
         long version;
-        long score;
+        int count;
+        long lastPeriod;
         int slot;
         boolean pinned;
         boolean inWindow;
@@ -121,9 +122,16 @@ final class ReferenceCache
         return LfuCounter.period(now, context.lfuDecayNanos());
     }
 
+    /** Redis's LFUDecrAndReturn: one less per decay period since the last access. */
     private int decayedCount(final Entry e)
     {
-        return (int)Math.min(LfuCounter.MAX, Math.max(0, e.score - period()));
+        return (int)Math.max(0, e.count - (period() - e.lastPeriod));
+    }
+
+    private void setCount(final Entry e, final int count)
+    {
+        e.count = count;
+        e.lastPeriod = period();
     }
 
     void onLogTime(final long timestamp)
@@ -167,7 +175,7 @@ final class ReferenceCache
         map.put(id(e.key), e);
         if (lfu)
         {
-            e.score = period() + LfuCounter.increment(decayedCount(e), random.nextLong(), context.lfuLogFactor());
+            setCount(e, LfuCounter.increment(decayedCount(e), random.nextLong(), context.lfuLogFactor()));
         }
         if (null != sketch)
         {
@@ -253,7 +261,7 @@ final class ReferenceCache
         final List<String> keys = new ArrayList<>(window.keySet());
         if (lfu)
         {
-            members.forEach(e -> keys.add(id(e.key) + "@" + e.score));
+            members.forEach(e -> keys.add(id(e.key) + "@" + e.lastPeriod + ":" + e.count + ":" + e.slot));
         }
         else
         {
@@ -317,7 +325,7 @@ final class ReferenceCache
     {
         window.remove(id(e.key));
         e.inWindow = false;
-        e.score = period() + LfuCounter.INITIAL;
+        setCount(e, LfuCounter.INITIAL);
         map.remove(id(e.key));
         map.put(id(e.key), e);
         if (lfu)
@@ -374,7 +382,7 @@ final class ReferenceCache
         e.expireAt = expireAt;
         e.version = version;
         e.slot = freeSlots.removeFirst();
-        e.score = period() + LfuCounter.INITIAL;
+        setCount(e, LfuCounter.INITIAL);
         bySlot[e.slot] = e;
         freeBlocks -= blocks(e) - 1;
         map.put(id(key), e);
