@@ -23,7 +23,8 @@ public final class CacheContext
     public static final String LFU_LOG_FACTOR_PROP = "grid.cache.lfu.log.factor";
     public static final String LFU_DECAY_PROP = "grid.cache.lfu.decay.ns";
     public static final String MAX_BATCH_PROP = "grid.cache.max.batch";
-    public static final String LFU_DYNAMIC_AGING_PROP = "grid.cache.lfu.dynamic.aging";
+    public static final String LFU_SAMPLES_PROP = "grid.cache.lfu.samples";
+    public static final String LFU_SEED_PROP = "grid.cache.lfu.seed";
     public static final String ADMISSION_PROP = "grid.cache.admission";
 
     /** The most entries one cache may hold. */
@@ -47,7 +48,8 @@ public final class CacheContext
     private long lfuDecayNanos = Long.getLong(LFU_DECAY_PROP, TimeUnit.MINUTES.toNanos(1));
     private int maxBatchSize = Integer.getInteger(MAX_BATCH_PROP, 256);
     private boolean admission = Boolean.parseBoolean(System.getProperty(ADMISSION_PROP, "false"));
-    private boolean lfuDynamicAging = Boolean.parseBoolean(System.getProperty(LFU_DYNAMIC_AGING_PROP, "false"));
+    private int lfuSamples = Integer.getInteger(LFU_SAMPLES_PROP, 5);
+    private long lfuSeed = Long.getLong(LFU_SEED_PROP, 0L);
     private boolean concluded;
 
     /**
@@ -85,6 +87,8 @@ public final class CacheContext
         require(sweepBudget >= 0, "sweepBudget must be >= 0");
         require(lfuLogFactor >= 0 && lfuLogFactor <= 1_000_000, "lfuLogFactor must be in 0..1000000");
         require(lfuDecayNanos >= 0, "lfuDecayNanos must be >= 0 (0: counts never decay)");
+        require(lfuSamples >= 1 && lfuSamples <= LfuOrder.MAX_SAMPLES,
+            "lfuSamples must be in 1.." + LfuOrder.MAX_SAMPLES + ": " + lfuSamples);
         require(maxBatchSize >= 1 && maxBatchSize <= 65535, "maxBatchSize must be in 1..65535");
         concluded = true;
         return this;
@@ -145,13 +149,15 @@ public final class CacheContext
     }
 
     /**
-     * @return every off-heap byte the cache allocates: blocks, their links, slot headers, index and sketch.
+     * @return every off-heap byte the cache allocates: blocks, their links, slot headers, index, sketch and the LFU
+     * policy's member array.
      */
     public long offHeapBytes()
     {
         return (long)blockCount() * blockSize + (long)blockCount() * Integer.BYTES +
             (long)maxEntries * CacheStore.SLOT_LENGTH + (long)indexCapacity() * Long.BYTES +
-            (admission ? (long)FrequencySketch.wordsFor(maxEntries) * Long.BYTES : 0);
+            (admission ? (long)FrequencySketch.wordsFor(maxEntries) * Long.BYTES : 0) +
+            (CachePolicy.LFU == policy ? (long)maxEntries * Long.BYTES : 0);
     }
 
     private void checkMutable()
@@ -343,17 +349,33 @@ public final class CacheContext
     }
 
     /**
-     * @return whether LFU counts also age on eviction (LFU-DA): the aging floor rises to each evicted entry's score.
+     * @return Redis's maxmemory-samples: the entries the LFU policy samples for its eviction pool per eviction.
      */
-    public boolean lfuDynamicAging()
+    public int lfuSamples()
     {
-        return lfuDynamicAging;
+        return lfuSamples;
     }
 
-    public CacheContext lfuDynamicAging(final boolean lfuDynamicAging)
+    public CacheContext lfuSamples(final int lfuSamples)
     {
         checkMutable();
-        this.lfuDynamicAging = lfuDynamicAging;
+        this.lfuSamples = lfuSamples;
+        return this;
+    }
+
+    /**
+     * @return the seed of the LFU policy's replicated random generator (samples and counter increments); every
+     * replica of the cache must be configured with the same seed.
+     */
+    public long lfuSeed()
+    {
+        return lfuSeed;
+    }
+
+    public CacheContext lfuSeed(final long lfuSeed)
+    {
+        checkMutable();
+        this.lfuSeed = lfuSeed;
         return this;
     }
 
@@ -379,7 +401,7 @@ public final class CacheContext
             ", maxKeyLength=" + maxKeyLength + ", maxValueLength=" + maxValueLength +
             ", defaultTtlNanos=" + defaultTtlNanos + ", blockSize=" + blockSize + ", sweepBudget=" + sweepBudget +
             ", lfuLogFactor=" + lfuLogFactor + ", lfuDecayNanos=" + lfuDecayNanos +
-            ", lfuDynamicAging=" + lfuDynamicAging + ", admission=" + admission +
+            ", lfuSamples=" + lfuSamples + ", lfuSeed=" + lfuSeed + ", admission=" + admission +
             ", maxBatchSize=" + maxBatchSize + '}';
     }
 }

@@ -7,6 +7,9 @@ public enum CachePolicy
 {
     /** Exact least-recently-used: one list in access order. */
     LRU,
-    /** Least-frequently-used with logarithmic counters that decay over log time; ties go to the least recent. */
+    /**
+     * Redis's approximated LFU, deterministic: logarithmic counters that decay over log time, victims chosen from a
+     * pool of sampled candidates with a replicated random generator.
+     */
     LFU
 }

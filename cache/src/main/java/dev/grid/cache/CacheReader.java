@@ -9,7 +9,6 @@ import java.lang.invoke.VarHandle;
 import static dev.grid.cache.CacheStore.EPOCH_OFFSET;
 import static dev.grid.cache.CacheStore.ENTRY_VERSION_OFFSET;
 import static dev.grid.cache.CacheStore.EXPIRE_AT_OFFSET;
-import static dev.grid.cache.CacheStore.FIRST_BLOCK_OFFSET;
 import static dev.grid.cache.CacheStore.HASH_OFFSET;
 import static dev.grid.cache.CacheStore.INDEX_MOVES_OFFSET;
 import static dev.grid.cache.CacheStore.KEY_LENGTH_OFFSET;
@@ -59,7 +58,6 @@ public final class CacheReader
     private final int maxEntries;
     private final int maxKeyLength;
     private final int maxValueLength;
-    private final int blockCount;
     private long lastVersion;
     private long lastKeyHash;
     private long retries;
@@ -75,7 +73,6 @@ public final class CacheReader
         maxEntries = store.maxEntries;
         maxKeyLength = store.maxKeyLength;
         maxValueLength = store.maxValueLength;
-        blockCount = store.blockCount;
     }
 
     /**
@@ -176,7 +173,6 @@ public final class CacheReader
         final long slotHash = slots.getLong(offset + HASH_OFFSET);
         final int slotKeyLength = slots.getInt(offset + KEY_LENGTH_OFFSET);
         final int valueLength = slots.getInt(offset + VALUE_LENGTH_OFFSET);
-        final int firstBlock = slots.getInt(offset + FIRST_BLOCK_OFFSET);
         final long expireAt = slots.getLong(offset + EXPIRE_AT_OFFSET);
         final long entryVersion = slots.getLong(offset + ENTRY_VERSION_OFFSET);
 
@@ -185,13 +181,13 @@ public final class CacheReader
         {
             result = OTHER_KEY;
         }
-        else if (valueLength < 0 || valueLength > maxValueLength || firstBlock < 0 || firstBlock >= blockCount)
+        else if (valueLength < 0 || valueLength > maxValueLength)
         {
             result = RETRY;
         }
         else
         {
-            final int equal = store.streamEquals(firstBlock, key, keyOffset, keyLength);
+            final int equal = store.streamEquals(slot, key, keyOffset, keyLength);
             if (equal < 0)
             {
                 result = RETRY;
@@ -210,7 +206,7 @@ public final class CacheReader
             }
             else
             {
-                result = store.readStream(firstBlock, keyLength, destination, destinationOffset, valueLength) ?
+                result = store.readStream(slot, keyLength, destination, destinationOffset, valueLength) ?
                     valueLength : RETRY;
             }
         }

@@ -27,7 +27,8 @@ import java.nio.ByteBuffer;
  *     linear probing from {@code (hash >>> 32) & mask}, deletion by backward shift;</li>
  *     <li>an entry's key then value form one stream over its home block and then overflow blocks;</li>
  *     <li>block links: one int per block, the next block of the entry (or of the free list), -1 at the end;</li>
- *     <li>reader header: the epoch and index-move seqlocks and the published log time, one cache line each.</li>
+ *     <li>reader header: the epoch and index-move seqlocks and the published log time, one cache line each;</li>
+ *     <li>LFU only: the member array of {@link LfuOrder}, one int per slot.</li>
  * </ul>
  */
 final class CacheStore implements AutoCloseable
@@ -37,11 +38,13 @@ final class CacheStore implements AutoCloseable
     static final int HASH_OFFSET = 8;
     static final int EXPIRE_AT_OFFSET = 16;
     static final int ENTRY_VERSION_OFFSET = 24;
-    static final int SCORE_OFFSET = 32;
-    static final int FIRST_BLOCK_OFFSET = 40;
+    /** An LFU slot taken out of the order for a rewrite keeps its member entry here until it is put back. */
+    static final int DETACHED_LFU_OFFSET = 32;
     static final int KEY_LENGTH_OFFSET = 44;
     static final int VALUE_LENGTH_OFFSET = 48;
     static final int PREV_OFFSET = 52;
+    /** A slot of the LFU order keeps its position in the member array in the prev field (it has no list links). */
+    static final int POSITION_OFFSET = PREV_OFFSET;
     static final int NEXT_OFFSET = 56;
     static final int STATE_OFFSET = 60;
 
@@ -60,7 +63,7 @@ final class CacheStore implements AutoCloseable
     private static final int CACHE_LINE = 64;
 
     private static final long SNAPSHOT_MAGIC = 0x4752_4944_4341_4348L;
-    private static final int SNAPSHOT_FORMAT = 1;
+    private static final int SNAPSHOT_FORMAT = 2;
     private static final int SNAPSHOT_HEADER_LENGTH = 128;
 
     final CacheContext context;
@@ -114,7 +117,7 @@ final class CacheStore implements AutoCloseable
         defaultTtlNanos = context.defaultTtlNanos();
         sweepBudget = context.sweepBudget();
 
-        memory = new ByteBuffer[5];
+        memory = new ByteBuffer[6];
         header = allocate(0, HEADER_LENGTH);
         overflowBase = maxEntries * stride;
         slots = allocate(1, overflowBase + (blockCount - maxEntries) * blockSize);
@@ -126,7 +129,7 @@ final class CacheStore implements AutoCloseable
 
         order = CachePolicy.LRU == context.policy() ?
             new LruOrder(slots, stride) :
-            new LfuOrder(slots, stride, context.lfuLogFactor(), context.lfuDecayNanos(), context.lfuDynamicAging());
+            new LfuOrder(slots, stride, allocate(5, maxEntries * Long.BYTES), context);
         window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
         stateScratch = new UnsafeBuffer(
@@ -156,7 +159,6 @@ final class CacheStore implements AutoCloseable
         {
             slots.putInt(slot * stride + NEXT_OFFSET, slot + 1 < maxEntries ? slot + 1 : NONE);
             slots.putInt(slot * stride + PREV_OFFSET, NONE);
-            slots.putInt(slot * stride + FIRST_BLOCK_OFFSET, NONE);
             blockLinks.putInt(slot * Integer.BYTES, NONE);
         }
         index.setMemory(0, index.capacity(), (byte)0);
@@ -289,7 +291,7 @@ final class CacheStore implements AutoCloseable
                 if (slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
                     slots.getLong(offset + EXPIRE_AT_OFFSET) > now :
                     slots.getInt(offset + KEY_LENGTH_OFFSET) == keyLength &&
-                    1 == streamEquals(slots.getInt(offset + FIRST_BLOCK_OFFSET), key, keyOffset, keyLength)))
+                    1 == streamEquals(slot, key, keyOffset, keyLength)))
                 {
                     return slot;
                 }
@@ -416,7 +418,7 @@ final class CacheStore implements AutoCloseable
      */
     private void evictOne()
     {
-        final int victim = order.victim();
+        final int victim = order.selectVictim();
         if (null != sketch)
         {
             final int candidate = windowSize >= climber.windowCapacity() || NONE == victim ? window.tail(0) : NONE;
@@ -425,7 +427,6 @@ final class CacheStore implements AutoCloseable
                 if (NONE != victim && sketch.frequency(slots.getLong(candidate * stride + HASH_OFFSET)) >
                     sketch.frequency(slots.getLong(victim * stride + HASH_OFFSET)))
                 {
-                    order.evicting(victim);
                     removeEntry(victim);
                     evictions++;
                     moveToMain(candidate);
@@ -442,7 +443,6 @@ final class CacheStore implements AutoCloseable
         {
             throw new IllegalStateException("budget invariant broken: nothing left to evict");
         }
-        order.evicting(victim);
         removeEntry(victim);
         evictions++;
     }
@@ -472,7 +472,6 @@ final class CacheStore implements AutoCloseable
         final int offset = slot * stride;
         freeSlotHead = slots.getInt(offset + NEXT_OFFSET);
         freeSlotCount--;
-        final int firstBlock = slot;
         blockLinks.putInt(slot * Integer.BYTES, blocksNeeded > 1 ? takeBlocks(blocksNeeded - 1) : NONE);
 
         beginWrite(offset);
@@ -480,12 +479,11 @@ final class CacheStore implements AutoCloseable
         slots.putLong(offset + EXPIRE_AT_OFFSET, expireAt);
         expiringEntries += NEVER == expireAt ? 0 : 1;
         slots.putLong(offset + ENTRY_VERSION_OFFSET, entryVersion);
-        slots.putInt(offset + FIRST_BLOCK_OFFSET, firstBlock);
         slots.putInt(offset + KEY_LENGTH_OFFSET, keyLength);
         slots.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
         slots.putInt(offset + STATE_OFFSET, null == sketch ? LIVE : LIVE_IN_WINDOW);
-        writeStream(firstBlock, 0, key, keyOffset, keyLength);
-        writeStream(firstBlock, keyLength, value, valueOffset, valueLength);
+        writeStream(slot, 0, key, keyOffset, keyLength);
+        writeStream(slot, keyLength, value, valueOffset, valueLength);
         endWrite(offset);
 
         insertIntoIndex(hash, slot);
@@ -556,17 +554,16 @@ final class CacheStore implements AutoCloseable
         final int oldBlocks = context.blocksFor(keyLength + slots.getInt(offset + VALUE_LENGTH_OFFSET));
         final int newBlocks = context.blocksFor(keyLength + valueLength);
         beginWrite(offset);
-        final int firstBlock = slots.getInt(offset + FIRST_BLOCK_OFFSET);
         if (newBlocks != oldBlocks)
         {
-            resizeChain(firstBlock, oldBlocks, newBlocks);
+            resizeChain(slot, oldBlocks, newBlocks);
         }
         expiringEntries += (NEVER == expireAt ? 0 : 1) -
             (NEVER == slots.getLong(offset + EXPIRE_AT_OFFSET) ? 0 : 1);
         slots.putLong(offset + EXPIRE_AT_OFFSET, expireAt);
         slots.putLong(offset + ENTRY_VERSION_OFFSET, entryVersion);
         slots.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
-        writeStream(firstBlock, keyLength, value, valueOffset, valueLength);
+        writeStream(slot, keyLength, value, valueOffset, valueLength);
         endWrite(offset);
     }
 
@@ -579,8 +576,7 @@ final class CacheStore implements AutoCloseable
         beginWrite(offset);
         slots.putLong(offset + ENTRY_VERSION_OFFSET, entryVersion);
         final int keyLength = slots.getInt(offset + KEY_LENGTH_OFFSET);
-        final int firstBlock = slots.getInt(offset + FIRST_BLOCK_OFFSET);
-        int block = firstBlock;
+        int block = slot;
         int position = keyLength;
         for (int i = 0; i < Long.BYTES; i++, position++)
         {
@@ -616,11 +612,11 @@ final class CacheStore implements AutoCloseable
 
     /**
      * @return the first slot of the replicated order: the admission window from its oldest entry, then the main
-     * eviction order from its victim; NONE if empty.
+     * order in its iteration order (LRU: from its victim; LFU: the member array); NONE if empty.
      */
     int firstInOrder()
     {
-        return windowSize > 0 ? window.tail(0) : order.victim();
+        return windowSize > 0 ? window.tail(0) : order.first();
     }
 
     int nextInOrder(final int slot)
@@ -628,9 +624,14 @@ final class CacheStore implements AutoCloseable
         if (inWindow(slot))
         {
             final int newer = window.prev(slot);
-            return NONE != newer ? newer : order.victim();
+            return NONE != newer ? newer : order.first();
         }
-        return order.nextVictim(slot);
+        return order.next(slot);
+    }
+
+    EvictionOrder order()
+    {
+        return order;
     }
 
     int freeBlocks()
@@ -668,7 +669,6 @@ final class CacheStore implements AutoCloseable
         }
         expiringEntries -= NEVER == slots.getLong(offset + EXPIRE_AT_OFFSET) ? 0 : 1;
         slots.putInt(offset + STATE_OFFSET, FREE);
-        slots.putInt(offset + FIRST_BLOCK_OFFSET, NONE);
         slots.putInt(offset + PREV_OFFSET, NONE);
         slots.putInt(offset + NEXT_OFFSET, freeSlotHead);
         endWrite(offset);
@@ -789,9 +789,9 @@ final class CacheStore implements AutoCloseable
     }
 
     private void writeStream(
-        final int firstBlock, final int position, final DirectBuffer source, final int offset, final int length)
+        final int slot, final int position, final DirectBuffer source, final int offset, final int length)
     {
-        int block = firstBlock;
+        int block = slot;
         int blockPosition = position;
         while (blockPosition >= blockSize)
         {
@@ -816,18 +816,21 @@ final class CacheStore implements AutoCloseable
 
     /**
      * Copies {@code length} bytes of a slot's stream from {@code position}. Safe on a chain that a concurrent
-     * writer is changing: every block number is range-checked before it is used.
+     * writer is changing: every block number is range-checked before it is used. A live slot's stream starts in
+     * its home block, whose number is the slot's, so the first block's address needs no load from the slot header
+     * (a reader's key and value loads start while the header is still on its way from memory).
      *
+     * @param slot a slot number below maxEntries.
      * @return false if the chain was inconsistent (only possible for a concurrent reader, which then retries).
      */
     boolean readStream(
-        final int firstBlock,
+        final int slot,
         final int position,
         final MutableDirectBuffer destination,
         final int destinationOffset,
         final int length)
     {
-        int block = firstBlock;
+        int block = slot;
         int blockPosition = position;
         while (blockPosition >= blockSize)
         {
@@ -860,13 +863,15 @@ final class CacheStore implements AutoCloseable
     }
 
     /**
-     * Compares the key at the start of a slot's stream. Safe on a chain a concurrent writer is changing.
+     * Compares the key at the start of a slot's stream (from its home block, as {@link #readStream}). Safe on a
+     * chain a concurrent writer is changing.
      *
+     * @param slot a slot number below maxEntries.
      * @return 1 if equal, 0 if not, -1 if the chain was inconsistent.
      */
-    int streamEquals(final int firstBlock, final DirectBuffer key, final int keyOffset, final int keyLength)
+    int streamEquals(final int slot, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
-        int block = firstBlock;
+        int block = slot;
         int keyPosition = keyOffset;
         int remaining = keyLength;
         while (remaining > 0)
@@ -930,7 +935,7 @@ final class CacheStore implements AutoCloseable
     {
         final int offset = slot * stride;
         readStream(
-            slots.getInt(offset + FIRST_BLOCK_OFFSET),
+            slot,
             slots.getInt(offset + KEY_LENGTH_OFFSET),
             destination,
             destinationOffset,
@@ -982,8 +987,8 @@ final class CacheStore implements AutoCloseable
 
     /**
      * Feeds the replicated state to a checksum: counters and free lists, the eviction order's state, then every
-     * live entry in eviction order (slot, hash, expiry, version, score, key and value bytes). Equal checksums mean
-     * equal contents, equal LRU order and equal LFU counts.
+     * live entry in the order's iteration order (slot, hash, expiry, version, key and value bytes). Equal
+     * checksums mean equal contents, equal LRU order, equal LFU member arrays, counts, pools and random state.
      */
     long checksum(final StateChecksum checksum)
     {
@@ -1004,10 +1009,9 @@ final class CacheStore implements AutoCloseable
             checksum.update(slot)
                 .update(slots.getLong(offset + HASH_OFFSET))
                 .update(slots.getLong(offset + EXPIRE_AT_OFFSET))
-                .update(slots.getLong(offset + ENTRY_VERSION_OFFSET))
-                .update(slots.getLong(offset + SCORE_OFFSET));
+                .update(slots.getLong(offset + ENTRY_VERSION_OFFSET));
             final int length = slots.getInt(offset + KEY_LENGTH_OFFSET) + slots.getInt(offset + VALUE_LENGTH_OFFSET);
-            int block = slots.getInt(offset + FIRST_BLOCK_OFFSET);
+            int block = slot;
             for (int position = 0; position < length; position += blockSize)
             {
                 checksum.update(block).update(blocks, blockOffset(block), Math.min(blockSize, length - position));
@@ -1063,6 +1067,10 @@ final class CacheStore implements AutoCloseable
         {
             writer.write(sketch.table(), 0, sketch.table().capacity());
         }
+        if (null != order.region())
+        {
+            writer.write(order.region(), 0, order.region().capacity());
+        }
     }
 
     /**
@@ -1073,7 +1081,8 @@ final class CacheStore implements AutoCloseable
     void restore(final SnapshotReader reader)
     {
         final long regions = (long)slots.capacity() + index.capacity() + blockLinks.capacity() +
-            (null == sketch ? 0 : sketch.table().capacity());
+            (null == sketch ? 0 : sketch.table().capacity()) +
+            (null == order.region() ? 0 : order.region().capacity());
         if (reader.remaining() != stateScratch.capacity() + regions)
         {
             throw new GridException(Status.MALFORMED, "cache snapshot has " + reader.remaining() +
@@ -1115,6 +1124,10 @@ final class CacheStore implements AutoCloseable
         {
             sketch.readState(stateScratch, 112);
             reader.readFully(sketch.table(), 0, sketch.table().capacity());
+        }
+        if (null != order.region())
+        {
+            reader.readFully(order.region(), 0, order.region().capacity());
         }
         header.putLong(LOG_TIME_OFFSET, now);
         header.putLongRelease(EPOCH_OFFSET, epoch + 2);

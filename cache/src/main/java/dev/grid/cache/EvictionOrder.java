@@ -5,7 +5,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The replicated order in which a full cache evicts its live slots. Implementations are deterministic functions
- * of the calls they receive (and of the slots' key hashes), so every replica evicts the same entries.
+ * of the calls they receive (and of the slots' key hashes and scores), so every replica evicts the same entries.
  */
 interface EvictionOrder
 {
@@ -22,23 +22,30 @@ interface EvictionOrder
     void reinsertAccessed(int slot);
 
     /**
-     * @return the slot to evict next, or {@link CacheStore#NONE} when the order is empty.
+     * Chooses the slot to evict next. It stays in the order until {@link #remove}d; the choice may change the
+     * order's own state (a sampling policy draws its samples here).
+     *
+     * @return the slot to evict, or {@link CacheStore#NONE} when the order is empty.
      */
-    int victim();
+    int selectVictim();
+
+    /**
+     * @return the first slot of the order in its defined iteration order (checksums, tests), or
+     * {@link CacheStore#NONE} when empty; changes nothing.
+     */
+    int first();
 
     /**
      * @param slot a linked slot.
-     * @return the slot evicted after it, or {@link CacheStore#NONE}; with {@link #victim()} it walks the whole order.
+     * @return the slot after it in the iteration order, or {@link CacheStore#NONE}; with {@link #first()} it walks
+     * every linked slot once.
      */
-    int nextVictim(int slot);
-
-    /** The slot is about to be evicted to make room (not removed or expired): counts may age. */
-    void evicting(int slot);
+    int next(int slot);
 
     /** Log time advanced; counts may age. */
     void advanceTime(long now);
 
-    /** Forgets every slot; aging state is kept. */
+    /** Forgets every slot; aging and random state are kept. */
     void clear();
 
     int stateLength();
@@ -49,4 +56,9 @@ interface EvictionOrder
 
     /** Feeds the order's own state (not the slots') to a checksum. */
     void checksumState(StateChecksum checksum);
+
+    /**
+     * @return the order's own off-heap region, written to and read from snapshots as it is; null if it has none.
+     */
+    UnsafeBuffer region();
 }

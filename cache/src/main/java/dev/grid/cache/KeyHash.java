@@ -51,8 +51,7 @@ public final class KeyHash
     }
 
     /**
-     * The xxHash64 avalanche: every input bit affects every output bit. Also derives the LFU's deterministic
-     * increment draws from a key hash and an access count.
+     * The xxHash64 avalanche: every input bit affects every output bit.
      *
      * @param value to mix.
      * @return the mixed value.

@@ -1,10 +1,9 @@
 package dev.grid.cache;
 
 /**
- * Redis's logarithmic frequency counter, made deterministic: the 8-bit count grows by one with probability
- * {@code 1 / ((count - INITIAL) * logFactor + 1)}, and the draw deciding it is derived from the key's hash and a
- * replicated access count instead of a random number generator, so every replica takes the same decision. Shared
- * by the cache's LFU order, its test reference and the benchmark baselines.
+ * Redis's logarithmic frequency counter (LFULogIncr): the 8-bit count grows by one with probability
+ * {@code 1 / ((count - INITIAL) * logFactor + 1)}. The caller supplies the draw: the cache's LFU order takes it from
+ * its replicated random generator, so every replica takes the same decision.
  */
 public final class LfuCounter
 {
@@ -13,25 +12,13 @@ public final class LfuCounter
     /** Counts saturate here. */
     public static final int MAX = 255;
 
-    private static final long DRAW_STEP = 0x9E3779B97F4A7C15L;
-
     private LfuCounter()
     {
     }
 
     /**
-     * @param keyHash     the accessed key's {@link KeyHash}.
-     * @param accessCount how many accesses the cache had counted before this one.
-     * @return the deterministic draw for this access: uniform in its high 32 bits.
-     */
-    public static long draw(final long keyHash, final long accessCount)
-    {
-        return KeyHash.mix(keyHash + (accessCount + 1) * DRAW_STEP);
-    }
-
-    /**
      * @param count     the current (decayed) count, 0..MAX.
-     * @param draw      from {@link #draw(long, long)}.
+     * @param draw      a random number, uniform in its high 32 bits.
      * @param logFactor Redis's lfu-log-factor.
      * @return the count after this access.
      */

@@ -5,229 +5,360 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import static dev.grid.cache.CacheStore.HASH_OFFSET;
 import static dev.grid.cache.CacheStore.NONE;
-import static dev.grid.cache.CacheStore.SCORE_OFFSET;
+import static dev.grid.cache.CacheStore.POSITION_OFFSET;
+import static dev.grid.cache.CacheStore.DETACHED_LFU_OFFSET;
 
 /**
- * LFU with Redis-style logarithmic counters that decay over log time, exact and O(1).
+ * Redis's approximated LFU (allkeys-lfu), made deterministic: Redis's logarithmic counters decaying over log time,
+ * and eviction from a pool of the best candidates found by sampling, carried across evictions.
  * <p>
- * Each slot stores a score: its count plus the floor at its last access. The floor is the aging clock: the decay
- * period of the log time (one per {@code lfuDecayNanos}, as Redis's lfu-decay-time), raised to the score of each
- * evicted entry when dynamic aging (LFU-DA) is on. A slot's decayed count is {@code score - floor}, so ordering by
- * score is ordering by decayed count, and aging every count at once is free. The eviction order is: lowest score
- * first, ties to the least recent. Scores of live slots lie below {@code floor + 256}; buckets form a ring of 256
- * lists indexed by {@code score mod 256}, each most recent at its head. When the floor advances, the lowest bucket
- * is moved behind the tail of the next one, so slots whose score fell below the floor (decayed to 0 and below) stay
- * in the lowest bucket, still lowest score first. An access re-scores a slot to
- * {@code floor + increment(max(0, score - floor))} and puts it at its bucket's head.
+ * Members: the slots of the order are kept dense in the member array, one 8-byte entry each (a new member is
+ * appended; a removed one is replaced by the last), and each slot keeps its position in its {@code POSITION_OFFSET}
+ * field. An entry holds, as Redis's 24-bit {@code lru} field does, the counter and the decay period of its last
+ * access (32 bits, wrapping after 2^32 periods), beside the slot number (24 bits): {@code period << 32 | count << 24
+ * | slot}. Sampling therefore reads only the member array, never the slot records.
+ * <p>
+ * Counters: the decayed count is the count less the periods elapsed since the last access (one period per
+ * {@code lfuDecayNanos} of log time, Redis's lfu-decay-time and LFUDecrAndReturn). An access stores
+ * {@code increment(decayed count)} ({@link LfuCounter}, Redis's LFULogIncr) with the current period; a new entry
+ * starts at {@link LfuCounter#INITIAL}.
+ * <p>
+ * Eviction (Redis's evictionPoolPopulate and performEvictions): {@code samples} distinct members are drawn
+ * uniformly (Floyd's algorithm) and offered to a pool of {@value #POOL_SIZE} candidates sorted by idle
+ * ({@code 255 - decayed count}) as Redis inserts them; then the pool is taken from its best end: a candidate whose
+ * slot no longer holds a member of that key hash is a ghost and dropped, the first real one is the victim. If every
+ * candidate was a ghost the pool is empty and one more round of sampling finds a member: at most two rounds, so the
+ * cost per eviction is bounded.
+ * <p>
+ * Every random draw (samples and counter increments) comes from a SplitMix64 generator whose state is replicated
+ * (snapshots, checksum): it starts from the configured {@code lfuSeed} and advances only when the log's commands
+ * access or evict, so every replica draws the same numbers and evicts the same entries.
  */
 final class LfuOrder implements EvictionOrder
 {
-    static final int BUCKETS = 256;
-    private static final int MASK = BUCKETS - 1;
+    /** Redis's EVPOOL_SIZE. */
+    static final int POOL_SIZE = 16;
+    /** The most samples per eviction round ({@code lfuSamples}). */
+    static final int MAX_SAMPLES = 64;
+    private static final long GOLDEN_GAMMA = 0x9E37_79B9_7F4A_7C15L;
+    private static final int POOL_STATE_OFFSET = 24;
+    private static final int SLOT_MASK = 0xFF_FFFF;
 
     private final UnsafeBuffer slots;
     private final int stride;
-    private final SlotLists lists;
-    private final long[] nonEmpty = new long[BUCKETS / Long.SIZE];
+    private final UnsafeBuffer members;
+    private final int samples;
     private final int logFactor;
     private final long decayNanos;
-    private final boolean dynamicAging;
+    private final int[] poolSlots = new int[POOL_SIZE];
+    private final long[] poolHashes = new long[POOL_SIZE];
+    private final int[] poolIdle = new int[POOL_SIZE];
+    private final int[] drawn = new int[MAX_SAMPLES];
+    private int memberCount;
     private long period;
-    private long accessCount;
+    private long random;
 
-    LfuOrder(
-        final UnsafeBuffer slots,
-        final int stride,
-        final int logFactor,
-        final long decayNanos,
-        final boolean dynamicAging)
+    /**
+     * @param slots   the slot records.
+     * @param stride  bytes per slot record.
+     * @param members one long per slot: the member array.
+     * @param context the cache's configuration (samples, log factor, decay).
+     */
+    LfuOrder(final UnsafeBuffer slots, final int stride, final UnsafeBuffer members, final CacheContext context)
     {
-        this.stride = stride;
-        this.dynamicAging = dynamicAging;
         this.slots = slots;
-        this.lists = new SlotLists(slots, stride, BUCKETS);
-        this.logFactor = logFactor;
-        this.decayNanos = decayNanos;
+        this.stride = stride;
+        this.members = members;
+        this.samples = context.lfuSamples();
+        this.logFactor = context.lfuLogFactor();
+        this.decayNanos = context.lfuDecayNanos();
+        this.random = context.lfuSeed();
+        clear();
     }
 
-    private long score(final int slot)
+    /**
+     * The next number of the SplitMix64 sequence (as {@link java.util.SplittableRandom#nextLong()} from the same
+     * seed), whose state is replicated.
+     */
+    private long nextRandom()
     {
-        return slots.getLong(slot * stride + SCORE_OFFSET);
+        long z = (random += GOLDEN_GAMMA);
+        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
+        return z ^ (z >>> 31);
     }
 
-    private int bucketOf(final long score)
+    /**
+     * @return a draw uniform in {@code [0, bound)}: the high 32 bits of the next number scaled to the bound.
+     */
+    private int nextInt(final int bound)
     {
-        return (int)(Math.max(score, period) & MASK);
+        return (int)(((nextRandom() >>> 32) * bound) >>> 32);
     }
 
-    private void push(final int slot, final long score)
+    static int slotOf(final long entry)
     {
-        slots.putLong(slot * stride + SCORE_OFFSET, score);
-        final int bucket = bucketOf(score);
-        lists.pushHead(bucket, slot);
-        nonEmpty[bucket >>> 6] |= 1L << bucket;
+        return (int)entry & SLOT_MASK;
+    }
+
+    static int countOf(final long entry)
+    {
+        return (int)(entry >>> 24) & 0xFF;
+    }
+
+    static int periodOf(final long entry)
+    {
+        return (int)(entry >>> 32);
+    }
+
+    private long entry(final int slot, final int count)
+    {
+        return ((long)(int)period << 32) | ((long)count << 24) | slot;
+    }
+
+    private int decayedCount(final long entry)
+    {
+        final long elapsed = ((int)period - periodOf(entry)) & 0xFFFF_FFFFL;
+        final int count = countOf(entry);
+        return elapsed >= count ? 0 : count - (int)elapsed;
+    }
+
+    private long memberAt(final int position)
+    {
+        return members.getLong(position * Long.BYTES);
+    }
+
+    private int positionOf(final int slot)
+    {
+        return slots.getInt(slot * stride + POSITION_OFFSET);
+    }
+
+    private void place(final long entry, final int position)
+    {
+        members.putLong(position * Long.BYTES, entry);
+        slots.putInt(slotOf(entry) * stride + POSITION_OFFSET, position);
+    }
+
+    private boolean isMember(final int slot)
+    {
+        final int position = positionOf(slot);
+        return position >= 0 && position < memberCount && slotOf(memberAt(position)) == slot;
+    }
+
+    /**
+     * @return the member entry of a slot of the order (counter, period of the last access, slot).
+     */
+    long memberEntry(final int slot)
+    {
+        return memberAt(positionOf(slot));
     }
 
     public void insertNew(final int slot)
     {
-        push(slot, period + LfuCounter.INITIAL);
+        place(entry(slot, LfuCounter.INITIAL), memberCount++);
     }
 
     public void access(final int slot)
     {
-        remove(slot);
-        reinsertAccessed(slot);
+        final int position = positionOf(slot);
+        final int count = LfuCounter.increment(decayedCount(memberAt(position)), nextRandom(), logFactor);
+        members.putLong(position * Long.BYTES, entry(slot, count));
     }
 
+    /**
+     * Takes a slot out; its entry is kept in the slot record so that {@link #reinsertAccessed} restores its count.
+     */
     public void remove(final int slot)
     {
-        final int bucket = bucketOf(score(slot));
-        lists.unlink(bucket, slot);
-        if (lists.isEmpty(bucket))
+        final int position = positionOf(slot);
+        slots.putLong(slot * stride + DETACHED_LFU_OFFSET, memberAt(position));
+        final long last = memberAt(--memberCount);
+        if (slotOf(last) != slot)
         {
-            nonEmpty[bucket >>> 6] &= ~(1L << bucket);
+            place(last, position);
         }
+        slots.putInt(slot * stride + POSITION_OFFSET, NONE);
     }
 
     public void reinsertAccessed(final int slot)
     {
-        final long decayed = Math.max(0, score(slot) - period);
-        final long draw = LfuCounter.draw(slots.getLong(slot * stride + HASH_OFFSET), accessCount++);
-        push(slot, period + LfuCounter.increment((int)Math.min(decayed, LfuCounter.MAX), draw, logFactor));
+        place(slots.getLong(slot * stride + DETACHED_LFU_OFFSET), memberCount++);
+        access(slot);
     }
 
-    public int victim()
+    public int selectVictim()
     {
-        final int bucket = firstNonEmpty((int)(period & MASK), BUCKETS);
-        return NONE == bucket ? NONE : lists.tail(bucket);
-    }
-
-    public int nextVictim(final int slot)
-    {
-        final int prev = lists.prev(slot);
-        if (NONE != prev)
+        if (0 == memberCount)
         {
-            return prev;
+            return NONE;
         }
-        final int bucket = bucketOf(score(slot));
-        final int remaining = MASK - (int)((bucket - period) & MASK);
-        final int next = firstNonEmpty((bucket + 1) & MASK, remaining);
-        return NONE == next ? NONE : lists.tail(next);
+        for (int round = 0; round < 2; round++)
+        {
+            populatePool();
+            for (int k = POOL_SIZE - 1; k >= 0; k--)
+            {
+                final int slot = poolSlots[k];
+                if (NONE != slot)
+                {
+                    final long hash = poolHashes[k];
+                    emptyPoolEntry(k);
+                    if (isMember(slot) && slots.getLong(slot * stride + HASH_OFFSET) == hash)
+                    {
+                        return slot;
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("a fresh pool of " + memberCount + " members held no member");
     }
 
     /**
-     * @return the first non-empty bucket among {@code count} buckets in ring order from {@code start}, or NONE.
+     * Offers {@code min(samples, members)} distinct members, drawn uniformly with Floyd's algorithm, to the pool.
      */
-    private int firstNonEmpty(final int start, final int count)
+    private void populatePool()
     {
-        int bucket = start;
-        int remaining = count;
-        while (remaining > 0)
+        final int count = Math.min(samples, memberCount);
+        for (int j = memberCount - count, d = 0; j < memberCount; j++, d++)
         {
-            final int bit = bucket & 63;
-            final int span = Math.min(64 - bit, remaining);
-            long bits = nonEmpty[bucket >>> 6] >>> bit;
-            if (span < 64)
+            final int t = nextInt(j + 1);
+            int position = t;
+            for (int i = 0; i < d; i++)
             {
-                bits &= (1L << span) - 1;
+                if (drawn[i] == t)
+                {
+                    position = j;
+                    break;
+                }
             }
-            if (0 != bits)
-            {
-                return bucket + Long.numberOfTrailingZeros(bits);
-            }
-            bucket = (bucket + span) & MASK;
-            remaining -= span;
+            drawn[d] = position;
+            final long entry = memberAt(position);
+            offer(slotOf(entry), LfuCounter.MAX - decayedCount(entry));
         }
-        return NONE;
     }
 
     /**
-     * Dynamic aging (LFU-DA): the floor rises to the score of what is evicted, so counts are relative to what the
-     * cache currently evicts and new entries are not the next victims by default. The victim is in the lowest
-     * non-empty bucket, so every bucket below its score is empty and the floor moves without any merge.
+     * Redis's pool insertion: the pool is sorted by idle, ascending, best victim last; a candidate less idle than
+     * every one of a full pool is dropped; otherwise it goes before the first candidate at least as idle, shifting
+     * the rest right if there is room, or the less idle ones left (dropping the least idle) if not. Only a
+     * candidate that enters reads its slot record (for the key hash naming it).
      */
-    public void evicting(final int slot)
+    private void offer(final int slot, final int idle)
     {
-        final long score = score(slot);
-        if (dynamicAging && score > period)
+        int k = 0;
+        while (k < POOL_SIZE && NONE != poolSlots[k] && poolIdle[k] < idle)
         {
-            period = score;
+            k++;
         }
+        final boolean full = NONE != poolSlots[POOL_SIZE - 1];
+        if (0 == k && full)
+        {
+            return;
+        }
+        if (k == POOL_SIZE || NONE != poolSlots[k])
+        {
+            if (!full)
+            {
+                shift(k, k + 1, POOL_SIZE - k - 1);
+            }
+            else
+            {
+                k--;
+                shift(1, 0, k);
+            }
+        }
+        poolSlots[k] = slot;
+        poolHashes[k] = slots.getLong(slot * stride + HASH_OFFSET);
+        poolIdle[k] = idle;
+    }
+
+    private void shift(final int from, final int to, final int length)
+    {
+        System.arraycopy(poolSlots, from, poolSlots, to, length);
+        System.arraycopy(poolHashes, from, poolHashes, to, length);
+        System.arraycopy(poolIdle, from, poolIdle, to, length);
+    }
+
+    private void emptyPoolEntry(final int k)
+    {
+        poolSlots[k] = NONE;
+        poolHashes[k] = 0;
+        poolIdle[k] = 0;
+    }
+
+    /** Iteration runs through the member array, the order samples are drawn from. */
+    public int first()
+    {
+        return 0 == memberCount ? NONE : slotOf(memberAt(0));
+    }
+
+    public int next(final int slot)
+    {
+        final int position = positionOf(slot) + 1;
+        return position < memberCount ? slotOf(memberAt(position)) : NONE;
     }
 
     public void advanceTime(final long now)
     {
-        final long target = LfuCounter.period(now, decayNanos);
-        final long steps = Math.min(target - period, BUCKETS);
-        for (long i = 0; i < steps; i++)
-        {
-            final int lowest = (int)(period & MASK);
-            final int next = (int)((period + 1) & MASK);
-            lists.moveBehindTail(lowest, next);
-            nonEmpty[lowest >>> 6] &= ~(1L << lowest);
-            if (!lists.isEmpty(next))
-            {
-                nonEmpty[next >>> 6] |= 1L << next;
-            }
-            period++;
-        }
-        if (target > period)
-        {
-            // After a full turn of the ring every slot is in the lowest bucket: relabel it for the target period.
-            final int lowest = (int)(period & MASK);
-            final int destination = (int)(target & MASK);
-            if (lowest != destination)
-            {
-                lists.moveBehindTail(lowest, destination);
-                nonEmpty[lowest >>> 6] &= ~(1L << lowest);
-                if (!lists.isEmpty(destination))
-                {
-                    nonEmpty[destination >>> 6] |= 1L << destination;
-                }
-            }
-            period = target;
-        }
+        period = Math.max(period, LfuCounter.period(now, decayNanos));
     }
 
     public void clear()
     {
-        lists.clear();
-        java.util.Arrays.fill(nonEmpty, 0);
+        memberCount = 0;
+        for (int k = 0; k < POOL_SIZE; k++)
+        {
+            emptyPoolEntry(k);
+        }
     }
 
     public int stateLength()
     {
-        return 2 * Long.BYTES + nonEmpty.length * Long.BYTES + lists.stateLength();
+        return POOL_STATE_OFFSET + POOL_SIZE * 16;
     }
 
     public void writeState(final UnsafeBuffer buffer, final int offset)
     {
         buffer.putLong(offset, period);
-        buffer.putLong(offset + 8, accessCount);
-        for (int i = 0; i < nonEmpty.length; i++)
+        buffer.putLong(offset + 8, random);
+        buffer.putLong(offset + 16, memberCount);
+        for (int k = 0; k < POOL_SIZE; k++)
         {
-            buffer.putLong(offset + 16 + 8 * i, nonEmpty[i]);
+            final int entry = offset + POOL_STATE_OFFSET + 16 * k;
+            buffer.putInt(entry, poolSlots[k]);
+            buffer.putInt(entry + 4, poolIdle[k]);
+            buffer.putLong(entry + 8, poolHashes[k]);
         }
-        lists.writeState(buffer, offset + 16 + 8 * nonEmpty.length);
     }
 
     public void readState(final UnsafeBuffer buffer, final int offset)
     {
         period = buffer.getLong(offset);
-        accessCount = buffer.getLong(offset + 8);
-        for (int i = 0; i < nonEmpty.length; i++)
+        random = buffer.getLong(offset + 8);
+        memberCount = (int)buffer.getLong(offset + 16);
+        for (int k = 0; k < POOL_SIZE; k++)
         {
-            nonEmpty[i] = buffer.getLong(offset + 16 + 8 * i);
+            final int entry = offset + POOL_STATE_OFFSET + 16 * k;
+            poolSlots[k] = buffer.getInt(entry);
+            poolIdle[k] = buffer.getInt(entry + 4);
+            poolHashes[k] = buffer.getLong(entry + 8);
         }
-        lists.readState(buffer, offset + 16 + 8 * nonEmpty.length);
     }
 
     public void checksumState(final StateChecksum checksum)
     {
-        checksum.update(period).update(accessCount);
-        for (final long word : nonEmpty)
+        checksum.update(period).update(random).update(memberCount);
+        for (int k = 0; k < POOL_SIZE; k++)
         {
-            checksum.update(word);
+            checksum.update(poolSlots[k]).update(poolIdle[k]).update(poolHashes[k]);
         }
+        for (int position = 0; position < memberCount; position++)
+        {
+            checksum.update(memberAt(position));
+        }
+    }
+
+    public UnsafeBuffer region()
+    {
+        return members;
     }
 }

@@ -41,18 +41,20 @@ final class LruOrder implements EvictionOrder
         lists.pushHead(LIST, slot);
     }
 
-    public int victim()
+    public int selectVictim()
     {
         return lists.tail(LIST);
     }
 
-    public int nextVictim(final int slot)
+    /** Iteration runs in eviction order: least recent first. */
+    public int first()
     {
-        return lists.prev(slot);
+        return lists.tail(LIST);
     }
 
-    public void evicting(final int slot)
+    public int next(final int slot)
     {
+        return lists.prev(slot);
     }
 
     public void advanceTime(final long now)
@@ -82,5 +84,10 @@ final class LruOrder implements EvictionOrder
     public void checksumState(final StateChecksum checksum)
     {
         checksum.update(lists.head(LIST)).update(lists.tail(LIST));
+    }
+
+    public UnsafeBuffer region()
+    {
+        return null;
     }
 }

@@ -8,8 +8,8 @@ import static dev.grid.cache.CacheStore.PREV_OFFSET;
 
 /**
  * Intrusive doubly linked lists of slots, threaded through the slots' prev and next fields: each list runs from
- * its head (most recent) to its tail (the next to evict). The eviction orders keep one list (LRU) or one per
- * frequency bucket (LFU). Only the writer touches the links; readers never follow them.
+ * its head (most recent) to its tail (the next to evict). The LRU order and the admission window keep one list
+ * each. Only the writer touches the links; readers never follow them.
  */
 final class SlotLists
 {
@@ -53,11 +53,6 @@ final class SlotLists
         return slots.getInt(slot * stride + PREV_OFFSET);
     }
 
-    int next(final int slot)
-    {
-        return slots.getInt(slot * stride + NEXT_OFFSET);
-    }
-
     void pushHead(final int list, final int slot)
     {
         final int oldHead = heads[list];
@@ -96,32 +91,6 @@ final class SlotLists
         {
             slots.putInt(next * stride + PREV_OFFSET, prev);
         }
-    }
-
-    /**
-     * Moves every slot of {@code source} behind the tail of {@code destination}, keeping their order: they become
-     * the next to evict from the destination. The source is left empty.
-     */
-    void moveBehindTail(final int source, final int destination)
-    {
-        final int sourceHead = heads[source];
-        if (NONE == sourceHead)
-        {
-            return;
-        }
-        final int destinationTail = tails[destination];
-        if (NONE == destinationTail)
-        {
-            heads[destination] = sourceHead;
-        }
-        else
-        {
-            slots.putInt(destinationTail * stride + NEXT_OFFSET, sourceHead);
-            slots.putInt(sourceHead * stride + PREV_OFFSET, destinationTail);
-        }
-        tails[destination] = tails[source];
-        heads[source] = NONE;
-        tails[source] = NONE;
     }
 
     int stateLength()

@@ -193,7 +193,9 @@ final class CacheHarness
     }
 
     /**
-     * @return the cache's keys in the order it would evict them.
+     * @return the cache's keys in its replicated order: the admission window, oldest first, then the main order
+     * (LRU: least recent first; LFU: the member array, each key with its member entry: period of the last access,
+     * count, slot).
      */
     List<String> evictionOrder()
     {
@@ -204,9 +206,13 @@ final class CacheHarness
             final int offset = slot * store.stride;
             final byte[] key = new byte[store.slots.getInt(offset + CacheStore.KEY_LENGTH_OFFSET)];
             final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(key.length + 1);
-            store.readStream(store.slots.getInt(offset + CacheStore.FIRST_BLOCK_OFFSET), 0, buffer, 0, key.length);
+            store.readStream(slot, 0, buffer, 0, key.length);
             buffer.getBytes(0, key);
-            keys.add(java.util.Arrays.toString(key));
+            final boolean lfuMember = store.order() instanceof LfuOrder &&
+                CacheStore.LIVE_IN_WINDOW != store.slots.getInt(offset + CacheStore.STATE_OFFSET);
+            final long entry = lfuMember ? ((LfuOrder)store.order()).memberEntry(slot) : 0;
+            keys.add(java.util.Arrays.toString(key) + (lfuMember ?
+                "@" + LfuOrder.periodOf(entry) + ":" + LfuOrder.countOf(entry) + ":" + LfuOrder.slotOf(entry) : ""));
         }
         return keys;
     }

@@ -18,8 +18,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Model-based: long random sequences of every cache command (gets, all put modes, removes, increments, getAll,
  * putAll, access hints, clear, bad input, fenced writes, TTLs, time jumps) applied to the off-heap cache and to
- * {@link ReferenceCache}; after every command the responses, the whole eviction order (so every eviction
- * decision), the stats and the budgets must agree. Longer runs: {@code -Dgrid.cache.model.ops=1000000}.
+ * {@link ReferenceCache}; after every command the responses, the whole replicated order (LRU: the eviction order;
+ * LFU: the member array with every score, so every sampled eviction decision and every counter), the stats and the
+ * budgets must agree. LFU runs with 1, 5 and more samples than entries. Longer runs:
+ * {@code -Dgrid.cache.model.ops=1000000}.
  */
 class CacheModelTest
 {
@@ -30,14 +32,14 @@ class CacheModelTest
     static Stream<Arguments> configurations()
     {
         return Stream.of(
-            Arguments.of(CachePolicy.LRU, 0L, false, false, 1L),
-            Arguments.of(CachePolicy.LFU, 0L, false, false, 2L),
-            Arguments.of(CachePolicy.LRU, 20 * DECAY, false, false, 3L),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, false, false, 4L),
-            Arguments.of(CachePolicy.LFU, 0L, true, false, 5L),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, true, false, 6L),
-            Arguments.of(CachePolicy.LRU, 0L, false, true, 7L),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, false, true, 8L));
+            Arguments.of(CachePolicy.LRU, 0L, 5, false, 1L),
+            Arguments.of(CachePolicy.LFU, 0L, 5, false, 2L),
+            Arguments.of(CachePolicy.LRU, 20 * DECAY, 5, false, 3L),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, false, 4L),
+            Arguments.of(CachePolicy.LFU, 0L, 1, false, 5L),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, 40, false, 6L),
+            Arguments.of(CachePolicy.LRU, 0L, 5, true, 7L),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, true, 8L));
     }
 
     private static final Fences FENCES = (lockName, offset, length, token) ->
@@ -49,7 +51,7 @@ class CacheModelTest
     void matchesTheReferenceOnRandomSequences(
         final CachePolicy policy,
         final long defaultTtl,
-        final boolean dynamicAging,
+        final int lfuSamples,
         final boolean admission,
         final long seed)
     {
@@ -57,7 +59,8 @@ class CacheModelTest
             .name("model").serviceId(1).policy(policy)
             .maxEntries(32).blockSize(32).memoryBudgetBytes(32 * 48)
             .maxKeyLength(24).maxValueLength(100).defaultTtlNanos(defaultTtl)
-            .sweepBudget(3).lfuLogFactor(2).lfuDecayNanos(DECAY).lfuDynamicAging(dynamicAging).admission(admission)
+            .sweepBudget(3).lfuLogFactor(2).lfuDecayNanos(DECAY).lfuSamples(lfuSamples).lfuSeed(seed * 31)
+            .admission(admission)
             .maxBatchSize(6);
         final ReferenceCache reference = new ReferenceCache(context.conclude());
         try (CacheStateMachine cache = new CacheStateMachine(context, FENCES))
@@ -181,7 +184,7 @@ class CacheModelTest
                         errorsChecked++;
                     }
                 }
-                assertThat(harness.evictionOrder()).as("eviction order at op %d", op)
+                assertThat(harness.evictionOrder()).as("replicated order at op %d", op)
                     .isEqualTo(reference.evictionOrder());
                 assertThat(cache.entries()).isEqualTo(reference.entries()).isLessThanOrEqualTo(32);
                 assertThat(cache.bytesUsed()).isEqualTo(reference.bytesUsed()).isLessThanOrEqualTo(32 * 48);

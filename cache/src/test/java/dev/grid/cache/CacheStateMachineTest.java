@@ -243,12 +243,20 @@ class CacheStateMachineTest
             final CacheHarness hr = new CacheHarness(restored);
             hr.index = ha.index;
             hr.timestamp = ha.timestamp;
-            for (int i = 0; i < 200; i++)
+            final long evictionsBefore = a.evictions();
+            for (int i = 0; i < 400; i++)
             {
                 final byte[] key = CacheModelTest.keyOf(i);
                 assertThat(hr.get(key)).isEqualTo(ha.get(key));
+                if (i % 2 == 0)
+                {
+                    final byte[] newKey = CacheModelTest.keyOf(1000 + i);
+                    assertThat(hr.put(newKey, new byte[i % 90])).isEqualTo(ha.put(newKey, new byte[i % 90]));
+                }
+                assertThat(restored.checksum()).as("the restored replica evicts as the original")
+                    .isEqualTo(a.checksum());
             }
-            assertThat(restored.checksum()).isEqualTo(a.checksum());
+            assertThat(a.evictions()).as("evictions after the restore").isGreaterThan(evictionsBefore + 100);
         }
     }
 
@@ -282,8 +290,13 @@ class CacheStateMachineTest
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
         assertThatThrownBy(() -> new Caches(List.of(context(CachePolicy.LRU), context(CachePolicy.LFU)), Fences.NONE))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duplicate");
+        assertThatThrownBy(() -> context(CachePolicy.LFU).lfuSamples(0).conclude())
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lfuSamples");
+        assertThatThrownBy(() -> context(CachePolicy.LFU).lfuSamples(LfuOrder.MAX_SAMPLES + 1).conclude())
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lfuSamples");
         final CacheContext context = context(CachePolicy.LFU).conclude();
-        assertThat(context.offHeapBytes()).isEqualTo(8192L + 8192 / 32 * 4 + 64 * 64 + 128 * 8);
+        assertThat(context.offHeapBytes()).as("blocks, links, slot headers, index, LFU member array")
+            .isEqualTo(8192L + 8192 / 32 * 4 + 64 * 64 + 128 * 8 + 64 * 8);
     }
 
     @Test

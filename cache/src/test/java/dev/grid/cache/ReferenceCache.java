@@ -7,17 +7,19 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * The specification of a cache as plain Java, for model-based tests: a LinkedHashMap kept in recency order (an
- * access re-inserts the entry at the end) is exact LRU; LFU picks the entry of lowest score, ties to the least
- * recent, by a linear scan. Budgets, slot reuse (for the TTL sweep's slot order), expiry, versions and the LFU
- * counter draws follow the cache's documented rules, written the obvious way.
+ * access re-inserts the entry at the end) is exact LRU; LFU is Redis's sampled LFU written the plain way: a list of
+ * the main order's entries (appended, a removed one replaced by the last), samples drawn from it by Floyd's
+ * algorithm with {@link SplittableRandom} (the SplitMix64 sequence the cache replicates), a sorted candidate pool of
+ * 16 with Redis's insertion rule, and Redis's counters. Budgets, slot reuse (for the TTL sweep's slot order),
+ * expiry and versions follow the cache's documented rules, written the obvious way.
  */
 final class ReferenceCache
 {
@@ -50,8 +52,8 @@ final class ReferenceCache
         long hash;
         long expireAt;
         long version;
-        long score;
-        long sequence;
+        int count;
+        long lastPeriod;
         int slot;
         boolean pinned;
         boolean inWindow;
@@ -67,9 +69,10 @@ final class ReferenceCache
     private final WindowClimber climber;
     private int freeBlocks;
     private long now;
-    private long accessCount;
-    private long sequence;
     private int sweepCursor;
+    private final List<Entry> members = new ArrayList<>();
+    private final List<PoolEntry> pool = new ArrayList<>();
+    private final SplittableRandom random;
     long hits;
     long misses;
     long evictions;
@@ -80,15 +83,23 @@ final class ReferenceCache
         this.context = context;
         lfu = CachePolicy.LFU == context.policy();
         bySlot = new Entry[context.maxEntries()];
+        random = new SplittableRandom(context.lfuSeed());
         climber = new WindowClimber(context.maxEntries());
         sketch = context.admission() ? new FrequencySketch(new UnsafeBuffer(
             new byte[FrequencySketch.wordsFor(context.maxEntries()) * Long.BYTES]), context.maxEntries()) : null;
         reset();
     }
 
+    /** An eviction candidate, named by slot and key hash as the cache names it. */
+    private record PoolEntry(int slot, long hash, int idle)
+    {
+    }
+
     private void reset()
     {
         map.clear();
+        members.clear();
+        pool.clear();
         window.clear();
         Arrays.fill(bySlot, null);
         freeSlots.clear();
@@ -105,12 +116,22 @@ final class ReferenceCache
         return Arrays.toString(key);
     }
 
-    private long agingFloor;
-
-    /** The LFU aging clock: log-time decay periods, raised to each evicted entry's score. */
+    /** The LFU aging clock: log-time decay periods. */
     private long period()
     {
-        return Math.max(agingFloor, LfuCounter.period(now, context.lfuDecayNanos()));
+        return LfuCounter.period(now, context.lfuDecayNanos());
+    }
+
+    /** Redis's LFUDecrAndReturn: one less per decay period since the last access. */
+    private int decayedCount(final Entry e)
+    {
+        return (int)Math.max(0, e.count - (period() - e.lastPeriod));
+    }
+
+    private void setCount(final Entry e, final int count)
+    {
+        e.count = count;
+        e.lastPeriod = period();
     }
 
     void onLogTime(final long timestamp)
@@ -152,13 +173,9 @@ final class ReferenceCache
         }
         map.remove(id(e.key));
         map.put(id(e.key), e);
-        e.sequence = ++sequence;
         if (lfu)
         {
-            final long decayed = Math.max(0, e.score - period());
-            final long draw = LfuCounter.draw(e.hash, accessCount++);
-            e.score = period() + LfuCounter.increment((int)Math.min(decayed, LfuCounter.MAX), draw,
-                context.lfuLogFactor());
+            setCount(e, LfuCounter.increment(decayedCount(e), random.nextLong(), context.lfuLogFactor()));
         }
         if (null != sketch)
         {
@@ -179,16 +196,61 @@ final class ReferenceCache
             }
             return null;
         }
-        Entry best = null;
-        for (final Entry e : map.values())
+        if (members.isEmpty())
         {
-            if (!e.pinned && !e.inWindow && (null == best || e.score < best.score ||
-                (e.score == best.score && e.sequence < best.sequence)))
+            return null;
+        }
+        while (true)
+        {
+            final int n = Math.min(context.lfuSamples(), members.size());
+            final List<Integer> drawn = new ArrayList<>();
+            for (int j = members.size() - n; j < members.size(); j++)
             {
-                best = e;
+                final int t = (int)(((random.nextLong() >>> 32) * (j + 1)) >>> 32);
+                final int position = drawn.contains(t) ? j : t;
+                drawn.add(position);
+                final Entry e = members.get(position);
+                offer(new PoolEntry(e.slot, e.hash, LfuCounter.MAX - decayedCount(e)));
+            }
+            while (!pool.isEmpty())
+            {
+                final PoolEntry best = pool.remove(pool.size() - 1);
+                final Entry e = bySlot[best.slot()];
+                if (null != e && members.contains(e) && e.hash == best.hash())
+                {
+                    return e;
+                }
             }
         }
-        return best;
+    }
+
+    /** Redis's pool: sorted by idle; a newcomer goes before the first at least as idle; full: drop the least idle. */
+    private void offer(final PoolEntry candidate)
+    {
+        int k = 0;
+        while (k < pool.size() && pool.get(k).idle() < candidate.idle())
+        {
+            k++;
+        }
+        if (pool.size() < LfuOrder.POOL_SIZE)
+        {
+            pool.add(k, candidate);
+        }
+        else if (k > 0)
+        {
+            pool.remove(0);
+            pool.add(k - 1, candidate);
+        }
+    }
+
+    private void removeMember(final Entry e)
+    {
+        final int position = members.indexOf(e);
+        final Entry last = members.remove(members.size() - 1);
+        if (last != e)
+        {
+            members.set(position, last);
+        }
     }
 
     /**
@@ -196,21 +258,25 @@ final class ReferenceCache
      */
     List<String> evictionOrder()
     {
-        final List<Entry> entries = new ArrayList<>(map.values());
-        entries.removeIf(e -> e.inWindow);
+        final List<String> keys = new ArrayList<>(window.keySet());
         if (lfu)
         {
-            entries.sort(Comparator.<Entry>comparingLong(e -> e.score).thenComparingLong(e -> e.sequence));
+            members.forEach(e -> keys.add(id(e.key) + "@" + e.lastPeriod + ":" + e.count + ":" + e.slot));
         }
-        final List<String> keys = new ArrayList<>(window.keySet());
-        entries.forEach(e -> keys.add(id(e.key)));
+        else
+        {
+            map.values().stream().filter(e -> !e.inWindow).forEach(e -> keys.add(id(e.key)));
+        }
         return keys;
     }
 
     private void removeEntry(final Entry e)
     {
         map.remove(id(e.key));
-        window.remove(id(e.key));
+        if (null == window.remove(id(e.key)) && lfu && !e.pinned)
+        {
+            removeMember(e);
+        }
         bySlot[e.slot] = null;
         freeSlots.addFirst(e.slot);
         freeBlocks += blocks(e) - 1;
@@ -251,10 +317,6 @@ final class ReferenceCache
 
     private void evict(final Entry victim)
     {
-        if (lfu && context.lfuDynamicAging())
-        {
-            agingFloor = Math.max(period(), victim.score);
-        }
         removeEntry(victim);
         evictions++;
     }
@@ -263,16 +325,23 @@ final class ReferenceCache
     {
         window.remove(id(e.key));
         e.inWindow = false;
-        e.score = period() + LfuCounter.INITIAL;
-        e.sequence = ++sequence;
+        setCount(e, LfuCounter.INITIAL);
         map.remove(id(e.key));
         map.put(id(e.key), e);
+        if (lfu)
+        {
+            members.add(e);
+        }
     }
 
+    /** Takes an entry out of the window or the main order while room is made for its rewrite. */
     private void pin(final Entry e)
     {
         e.pinned = true;
-        window.remove(id(e.key));
+        if (null == window.remove(id(e.key)) && lfu)
+        {
+            removeMember(e);
+        }
     }
 
     private Entry lookup(final byte[] key)
@@ -313,8 +382,7 @@ final class ReferenceCache
         e.expireAt = expireAt;
         e.version = version;
         e.slot = freeSlots.removeFirst();
-        e.score = period() + LfuCounter.INITIAL;
-        e.sequence = ++sequence;
+        setCount(e, LfuCounter.INITIAL);
         bySlot[e.slot] = e;
         freeBlocks -= blocks(e) - 1;
         map.put(id(key), e);
@@ -327,6 +395,10 @@ final class ReferenceCache
                 moveToMain(window.values().iterator().next());
             }
             sketch.increment(e.hash);
+        }
+        else if (lfu)
+        {
+            members.add(e);
         }
     }
 
@@ -341,6 +413,10 @@ final class ReferenceCache
         if (e.inWindow)
         {
             window.put(id(e.key), e);
+        }
+        else if (lfu)
+        {
+            members.add(e);
         }
         access(e);
     }

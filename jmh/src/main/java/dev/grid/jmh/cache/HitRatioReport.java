@@ -10,6 +10,7 @@ import dev.grid.cache.trace.TraceReplay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -18,10 +19,12 @@ import java.util.TreeMap;
 
 /**
  * Hit ratios on the real traces in shared/traces: our off-heap LRU and LFU (replayed through the state machine,
- * as {@code bin/grid trace} does), an exact LRU reference, Caffeine (W-TinyLFU), a Redis-style sampled LFU with the
- * same counters and decay as ours, and Belady's optimum. Prints a Markdown table.
+ * as {@code bin/grid trace} does; our LFU also with several {@code lfuSeed}s), an exact LRU reference, Redis's
+ * allkeys-lfu ({@link SampledLfu}, a plain-Java transcription with its own random numbers, run with as many seeds:
+ * mean, min and max), our W-TinyLFU admission option, Caffeine (W-TinyLFU) and Belady's optimum. Prints a Markdown
+ * table.
  * <p>
- * {@code java -cp jmh/target/benchmarks.jar dev.grid.jmh.cache.HitRatioReport TRACES_DIR}
+ * {@code java -cp jmh/target/benchmarks.jar dev.grid.jmh.cache.HitRatioReport TRACES_DIR [SEEDS]}
  */
 public final class HitRatioReport
 {
@@ -44,9 +47,11 @@ public final class HitRatioReport
     public static void main(final String[] args) throws Exception
     {
         final Path dir = Path.of(args.length > 0 ? args[0] : "../shared/traces");
-        System.out.println("| trace | capacity | ours LRU | exact LRU | ours LFU | Redis-style sampled LFU | " +
+        final int seeds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        System.out.println("| trace | capacity | ours LRU | exact LRU | ours LFU (default seed) | ours LFU, " + seeds +
+            " seeds: mean [min, max] | Redis LFU, " + seeds + " seeds: mean [min, max] | ours mean - Redis mean | " +
             "ours LRU + TinyLFU | ours LFU + TinyLFU | Caffeine W-TinyLFU | Belady OPT |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (final Trace trace : TRACES)
         {
             final long[] keys = load(dir.resolve(trace.file()), trace.format());
@@ -55,8 +60,15 @@ public final class HitRatioReport
                 final double oursLru = TraceReplay.replay(keys, CachePolicy.LRU, capacity);
                 final double exactLru = exactLru(keys, capacity);
                 final double oursLfu = TraceReplay.replay(keys, CachePolicy.LFU, capacity);
-                final double sampledLfu =
-                    SampledLfu.replay(keys, capacity, DEFAULTS.lfuLogFactor(), DEFAULTS.lfuDecayNanos());
+                final double[] oursSeeds = new double[seeds];
+                final double[] redisSeeds = new double[seeds];
+                for (int seed = 1; seed <= seeds; seed++)
+                {
+                    oursSeeds[seed - 1] = TraceReplay.replay(keys,
+                        new CacheContext().policy(CachePolicy.LFU).maxEntries(capacity).lfuSeed(seed));
+                    redisSeeds[seed - 1] = SampledLfu.replay(keys, capacity, DEFAULTS.lfuSamples(),
+                        DEFAULTS.lfuLogFactor(), DEFAULTS.lfuDecayNanos(), seed);
+                }
                 final double lruAdmission = TraceReplay.replay(keys,
                     new CacheContext().policy(CachePolicy.LRU).maxEntries(capacity).admission(true));
                 final double lfuAdmission = TraceReplay.replay(keys,
@@ -64,11 +76,22 @@ public final class HitRatioReport
                 final double caffeine = caffeine(keys, capacity);
                 final double belady = belady(keys, capacity);
                 System.out.printf(Locale.ROOT,
-                    "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n",
-                    trace.file(), capacity, oursLru, exactLru, oursLfu, sampledLfu, lruAdmission, lfuAdmission,
-                    caffeine, belady);
+                    "| %s | %d | %.4f | %.4f | %.4f | %s | %s | %+.4f | %.4f | %.4f | %.4f | %.4f |%n",
+                    trace.file(), capacity, oursLru, exactLru, oursLfu, spread(oursSeeds), spread(redisSeeds),
+                    mean(oursSeeds) - mean(redisSeeds), lruAdmission, lfuAdmission, caffeine, belady);
             }
         }
+    }
+
+    private static double mean(final double[] values)
+    {
+        return Arrays.stream(values).average().orElseThrow();
+    }
+
+    private static String spread(final double[] values)
+    {
+        return String.format(Locale.ROOT, "%.4f [%.4f, %.4f]", mean(values),
+            Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow());
     }
 
     static long[] load(final Path file, final TraceFormat format) throws IOException
@@ -158,6 +181,6 @@ public final class HitRatioReport
         return (double)hits / keys.length;
     }
 
-    /** The LFU settings of our caches, which the sampled baseline shares. */
+    /** The LFU settings of our caches (Redis's defaults), which the Redis baseline runs with. */
     static final CacheContext DEFAULTS = new CacheContext();
 }
