@@ -230,34 +230,33 @@ public final class ClusterCommand implements Runnable
                     directory.resolve(ClusterSpec.FILE_NAME) + " is missing");
             }
             // SIGTERM to every node first, so they shut down together rather than one after another.
-            for (int member = 0; member < cluster.endpoints().count(); member++)
+            final int count = cluster.endpoints().count();
+            final List<Optional<ProcessHandle>> nodes = new ArrayList<>(count);
+            for (int member = 0; member < count; member++)
             {
-                NodeProcesses.running(cluster, member).ifPresent(ProcessHandle::destroy);
+                final Optional<ProcessHandle> node = NodeProcesses.running(cluster, member);
+                node.ifPresent(ProcessHandle::destroy);
+                nodes.add(node);
             }
-            for (int member = 0; member < cluster.endpoints().count(); member++)
+            for (int member = 0; member < count; member++)
             {
                 final Optional<Long> pid = NodeProcesses.recordedPid(cluster, member);
                 if (pid.isEmpty())
                 {
                     out.println("member " + member + ": not running (no pid file)");
-                    continue;
                 }
-                final Optional<ProcessHandle> node = NodeProcesses.running(cluster, member);
-                if (node.isPresent())
+                else if (nodes.get(member).isPresent())
                 {
-                    final String how = NodeProcesses.stop(cluster, member, node.get(), timeoutNs);
+                    final String how = NodeProcesses.stop(cluster, member, nodes.get(member).get(), timeoutNs);
                     out.println("member " + member + ": pid " + pid.get() + " stopped (" + how + ")");
-                }
-                else if (ProcessHandle.of(pid.get()).map(ProcessHandle::isAlive).orElse(false))
-                {
-                    out.println("member " + member + ": pid " + pid.get() + " is not this member's node any more; " +
-                        "left alone");
                 }
                 else
                 {
-                    out.println("member " + member + ": pid " + pid.get() + " had already exited");
+                    final boolean alive = ProcessHandle.of(pid.get()).map(ProcessHandle::isAlive).orElse(false);
+                    out.println("member " + member + ": pid " + pid.get() + (alive ?
+                        " is not this member's node any more; left alone" : " had already exited"));
+                    Files.deleteIfExists(cluster.pidFile(member));
                 }
-                Files.deleteIfExists(cluster.pidFile(member));
                 out.flush();
             }
             return GridCli.OK;

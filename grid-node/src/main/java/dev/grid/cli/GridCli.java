@@ -67,6 +67,7 @@ public final class GridCli implements Runnable
     {
         final CommandLine commandLine = new CommandLine(new GridCli());
         commandLine.setExecutionExceptionHandler(GridCli::onFailure);
+        commandLine.setParameterExceptionHandler(GridCli::onBadArguments);
         return commandLine;
     }
 
@@ -75,14 +76,25 @@ public final class GridCli implements Runnable
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
+    private static int onBadArguments(final CommandLine.ParameterException ex, final String[] args)
+    {
+        final CommandLine commandLine = ex.getCommandLine();
+        final PrintWriter err = commandLine.getErr();
+        err.println(commandLine.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("(" + commandLine.getCommandSpec().qualifiedName() + " --help shows the usage)");
+        err.flush();
+        return USAGE;
+    }
+
     private static int onFailure(final Exception ex, final CommandLine commandLine, final ParseResult parseResult)
     {
         final PrintWriter err = commandLine.getErr();
         final int exitCode = exitCodeOf(ex);
-        err.println(commandLine.getCommandName() + ": " + messageOf(ex));
+        err.println(commandLine.getCommandSpec().qualifiedName() + ": " + messageOf(ex));
         if (USAGE == exitCode && !(ex instanceof CliException))
         {
-            err.println("(grid " + commandLine.getCommandName() + " --help shows the usage)");
+            err.println("(" + commandLine.getCommandSpec().qualifiedName() + " --help shows the usage)");
         }
         err.flush();
         return exitCode;

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -99,24 +98,23 @@ final class NodeProcesses
     }
 
     /**
-     * Is this process the member's node? Its command line names the node's main and the member's data directory,
-     * and it started when the pid file says. Where the command line cannot be read, the start time alone decides.
+     * Is this process the member's node? It started when the pid file says, and its command line holds the
+     * member's data directory argument. That argument comes before the class path because Linux shows another
+     * process only the first 4096 characters of a command line, and a class path is often longer.
      */
     static boolean isNode(final ProcessHandle handle, final ClusterSpec spec, final int memberId)
     {
         final ProcessHandle.Info info = handle.info();
         final List<String> lines = pidFileLines(spec.pidFile(memberId));
-        final Optional<Instant> recordedStart = lines.size() > 1 && lines.get(1).matches("\\d+") ?
-            Optional.of(Instant.ofEpochMilli(Long.parseLong(lines.get(1)))) : Optional.empty();
-        final boolean startMatches = recordedStart.isEmpty() || info.startInstant().isEmpty() ||
-            Math.abs(recordedStart.get().toEpochMilli() - info.startInstant().get().toEpochMilli()) < 1_000;
-        final Optional<String> commandLine = info.commandLine();
-        if (commandLine.isPresent())
+        if (lines.size() < 2 || !lines.get(1).matches("\\d+") || info.startInstant().isEmpty())
         {
-            return startMatches && commandLine.get().contains(GridNodeMain.class.getName()) &&
-                commandLine.get().contains(dataDirectoryArgument(spec, memberId) + " ");
+            return false;
         }
-        return recordedStart.isPresent() && info.startInstant().isPresent() && startMatches;
+        final long recordedStartMs = Long.parseLong(lines.get(1));
+        final boolean startMatches = Math.abs(recordedStartMs - info.startInstant().get().toEpochMilli()) < 1_000;
+        return startMatches && info.commandLine()
+            .map(commandLine -> commandLine.contains(dataDirectoryArgument(spec, memberId) + " "))
+            .orElse(true);
     }
 
     /**
