@@ -21,9 +21,10 @@ final class CacheCommands
     {
     }
 
-    @Command(name = "put", mixinStandardHelpOptions = true,
-        description = "Stores VALUE under KEY in CACHE; prints the entry's version once a majority committed it.")
-    static final class Put implements Callable<Integer>
+    /**
+     * What every cache command takes: the cluster, a cache and a key.
+     */
+    abstract static class KeyCommand implements Callable<Integer>
     {
         @Spec
         CommandSpec spec;
@@ -37,6 +38,17 @@ final class CacheCommands
         @Parameters(index = "1", paramLabel = "KEY")
         String key;
 
+        int notFound()
+        {
+            spec.commandLine().getErr().println(spec.qualifiedName() + ": " + cache + " holds no key " + key);
+            return GridCli.NO;
+        }
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true,
+        description = "Stores VALUE under KEY in CACHE; prints the entry's version once a majority committed it.")
+    static final class Put extends KeyCommand
+    {
         @Parameters(index = "2", paramLabel = "VALUE")
         String value;
 
@@ -53,20 +65,8 @@ final class CacheCommands
 
     @Command(name = "get", mixinStandardHelpOptions = true,
         description = "Prints the value of KEY in CACHE; exit code 1 if the cache does not hold it.")
-    static final class Get implements Callable<Integer>
+    static final class Get extends KeyCommand
     {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions cluster;
-
-        @Parameters(index = "0", paramLabel = "CACHE", description = "a cache the cluster serves (grid.caches)")
-        String cache;
-
-        @Parameters(index = "1", paramLabel = "KEY")
-        String key;
-
         @Option(names = "--local",
             description = "read the nearest replica's copy (fastest, may be stale) instead of a linearizable read " +
                 "through the leader")
@@ -80,8 +80,7 @@ final class CacheCommands
                     key, local ? ReadConsistency.LOCAL : ReadConsistency.LINEARIZABLE);
                 if (null == found)
                 {
-                    spec.commandLine().getErr().println("get: " + cache + " holds no key " + key);
-                    return GridCli.NO;
+                    return notFound();
                 }
                 spec.commandLine().getOut().println(found);
                 return GridCli.OK;
@@ -91,28 +90,15 @@ final class CacheCommands
 
     @Command(name = "remove", mixinStandardHelpOptions = true,
         description = "Removes KEY from CACHE; exit code 1 if the cache did not hold it.")
-    static final class Remove implements Callable<Integer>
+    static final class Remove extends KeyCommand
     {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions cluster;
-
-        @Parameters(index = "0", paramLabel = "CACHE", description = "a cache the cluster serves (grid.caches)")
-        String cache;
-
-        @Parameters(index = "1", paramLabel = "KEY")
-        String key;
-
         public Integer call()
         {
             try (GridClient client = cluster.connect())
             {
                 if (!client.cache(cache).remove(key))
                 {
-                    spec.commandLine().getErr().println("remove: " + cache + " holds no key " + key);
-                    return GridCli.NO;
+                    return notFound();
                 }
                 spec.commandLine().getOut().println("removed");
                 return GridCli.OK;

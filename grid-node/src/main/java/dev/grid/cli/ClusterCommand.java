@@ -6,6 +6,7 @@ import dev.grid.sbe.NodeRole;
 import dev.grid.transport.MemberEndpoints;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -55,9 +56,8 @@ public final class ClusterCommand implements Runnable
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--dir", paramLabel = "DIR", defaultValue = "grid-data",
-            description = "the cluster's directory (default: ${DEFAULT-VALUE})")
-        Path directory;
+        @Mixin
+        ClusterDirectory directory;
 
         @Option(names = "--nodes", paramLabel = "N", description = "members (default: 3; a restart keeps its own)")
         Integer nodes;
@@ -103,16 +103,16 @@ public final class ClusterCommand implements Runnable
             if (leader < 0)
             {
                 throw new CliException(GridCli.UNAVAILABLE, "the nodes run but elected no leader within " + timeout +
-                    "; see grid cluster status --dir " + directory + " and the node logs");
+                    "; see grid cluster status --dir " + directory.path + " and the node logs");
             }
             out.println("leader: member " + leader + "; cluster of " + count + " running from " +
-                cluster.directory() + " (grid cluster stop --dir " + directory + " stops it)");
+                cluster.directory() + " (grid cluster stop --dir " + directory.path + " stops it)");
             return GridCli.OK;
         }
 
         private ClusterSpec existingOrNew()
         {
-            final ClusterSpec existing = ClusterSpec.read(directory);
+            final ClusterSpec existing = ClusterSpec.read(directory.path);
             if (null == existing)
             {
                 final int count = null == nodes ? 3 : nodes;
@@ -120,14 +120,14 @@ public final class ClusterCommand implements Runnable
                 {
                     throw new CliException(GridCli.USAGE, "--nodes must be 1 to 9, not " + count);
                 }
-                final ClusterSpec created = ClusterSpec.create(directory, freeLoopbackMembers(count), caches, settings);
+                final ClusterSpec created = ClusterSpec.create(directory.path, freeLoopbackMembers(count), caches, settings);
                 created.write();
                 return created;
             }
             final int count = existing.endpoints().count();
             if (null != nodes && nodes != count)
             {
-                throw new CliException(GridCli.USAGE, directory + " holds a cluster of " + count +
+                throw new CliException(GridCli.USAGE, directory.path + " holds a cluster of " + count +
                     " members, not " + nodes + "; use another --dir for a new cluster");
             }
             final List<String> running = new ArrayList<>();
@@ -137,10 +137,10 @@ public final class ClusterCommand implements Runnable
             }
             if (!running.isEmpty())
             {
-                throw new CliException(GridCli.NO, "a cluster already runs from " + directory + " (pids " +
-                    String.join(", ", running) + "); grid cluster stop --dir " + directory + " stops it");
+                throw new CliException(GridCli.NO, "a cluster already runs from " + directory.path + " (pids " +
+                    String.join(", ", running) + "); grid cluster stop --dir " + directory.path + " stops it");
             }
-            spec.commandLine().getOut().println("restarting the cluster of " + count + " in " + directory +
+            spec.commandLine().getOut().println("restarting the cluster of " + count + " in " + directory.path +
                 " on its data");
             return existing;
         }
@@ -211,9 +211,8 @@ public final class ClusterCommand implements Runnable
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--dir", paramLabel = "DIR", defaultValue = "grid-data",
-            description = "the cluster's directory (default: ${DEFAULT-VALUE})")
-        Path directory;
+        @Mixin
+        ClusterDirectory directory;
 
         @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
             description = "how long a node has to stop after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE})")
@@ -223,12 +222,7 @@ public final class ClusterCommand implements Runnable
         {
             final PrintWriter out = spec.commandLine().getOut();
             final long timeoutNs = ClusterOptions.duration("--timeout", timeout);
-            final ClusterSpec cluster = ClusterSpec.read(directory);
-            if (null == cluster)
-            {
-                throw new CliException(GridCli.USAGE, "no cluster in " + directory + ": " +
-                    directory.resolve(ClusterSpec.FILE_NAME) + " is missing");
-            }
+            final ClusterSpec cluster = directory.spec();
             // SIGTERM to every node first, so they shut down together rather than one after another.
             final int count = cluster.endpoints().count();
             final List<Optional<ProcessHandle>> nodes = new ArrayList<>(count);
@@ -273,18 +267,12 @@ public final class ClusterCommand implements Runnable
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--dir", paramLabel = "DIR", defaultValue = "grid-data",
-            description = "the cluster's directory (default: ${DEFAULT-VALUE})")
-        Path directory;
+        @Mixin
+        ClusterDirectory directory;
 
         public Integer call()
         {
-            final ClusterSpec cluster = ClusterSpec.read(directory);
-            if (null == cluster)
-            {
-                throw new CliException(GridCli.USAGE, "no cluster in " + directory + ": " +
-                    directory.resolve(ClusterSpec.FILE_NAME) + " is missing");
-            }
+            final ClusterSpec cluster = directory.spec();
             final PrintWriter out = spec.commandLine().getOut();
             final String format = "%-6s %-8s %-5s %-13s %-6s %-6s %-8s %-8s %-8s %s%n";
             out.printf(format, "member", "pid", "alive", "role", "term", "leader", "commit", "applied", "sessions",

@@ -51,9 +51,10 @@ final class ClusterSpec
         properties.setProperty(AeronTransport.Context.MEMBERS_PROP_NAME, MemberEndpoints.parse(members).toString());
         properties.setProperty(GridNode.Context.CACHES_PROP_NAME, caches);
         // Unique per cluster, so two clusters on one host never share a driver directory.
+        final Path absolute = directory.toAbsolutePath().normalize();
         properties.setProperty(AERON_DIR_PREFIX_KEY, CommonContext.getAeronDirectoryName() + "-grid-" +
-            Integer.toHexString(directory.toAbsolutePath().normalize().hashCode()) + "-" + ProcessHandle.current().pid());
-        return new ClusterSpec(directory.toAbsolutePath().normalize(), properties);
+            Integer.toHexString(absolute.hashCode()) + "-" + ProcessHandle.current().pid());
+        return new ClusterSpec(absolute, properties);
     }
 
     /**

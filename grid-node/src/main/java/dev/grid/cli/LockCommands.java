@@ -25,12 +25,10 @@ final class LockCommands
     {
     }
 
-    @Command(name = "lock", mixinStandardHelpOptions = true,
-        description = {
-            "Takes the fenced lock NAME, prints its fencing token, holds it for --hold, then releases it.",
-            "The lock belongs to this command's session: it is released when the command exits (also on Ctrl-C), " +
-                "so the printed token is current only while the command runs."})
-    static final class Lock implements Callable<Integer>
+    /**
+     * What both lock commands take: the cluster and a lock name.
+     */
+    abstract static class LockNameCommand implements Callable<Integer>
     {
         @Spec
         CommandSpec spec;
@@ -40,7 +38,15 @@ final class LockCommands
 
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
+    }
 
+    @Command(name = "lock", mixinStandardHelpOptions = true,
+        description = {
+            "Takes the fenced lock NAME, prints its fencing token, holds it for --hold, then releases it.",
+            "The lock belongs to this command's session: it is released when the command exits (also on Ctrl-C), " +
+                "so the printed token is current only while the command runs."})
+    static final class Lock extends LockNameCommand
+    {
         @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "10s",
             description = "how long to wait in the lock's queue; 0 = only if free now (default: ${DEFAULT-VALUE})")
         String waitFor;
@@ -60,8 +66,8 @@ final class LockCommands
                 final long token = locks.tryLock(name, waitNs, TimeUnit.NANOSECONDS);
                 if (0 == token)
                 {
-                    spec.commandLine().getErr().println("lock: " + name + " was not granted within " + waitFor +
-                        " (held by another session)");
+                    spec.commandLine().getErr().println(spec.qualifiedName() + ": " + name +
+                        " was not granted within " + waitFor + " (held by another session)");
                     return GridCli.NO;
                 }
                 out.println(name + " token=" + token);
@@ -123,17 +129,8 @@ final class LockCommands
             "Only the holder's session can release a lock, and a lock taken by grid lock is released when that " +
                 "command ends; a lock whose holder died is released when its session expires " +
                 "(grid.raft.session.timeout). Exit code 1 if the lock is held."})
-    static final class Unlock implements Callable<Integer>
+    static final class Unlock extends LockNameCommand
     {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions cluster;
-
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
         public Integer call()
         {
             try (GridClient client = cluster.connect())
@@ -144,9 +141,9 @@ final class LockCommands
                     spec.commandLine().getOut().println(name + " is free");
                     return GridCli.OK;
                 }
-                spec.commandLine().getErr().println("unlock: " + name + " is held with token=" + token +
-                    " by another session; only its holder releases it (a grid lock command releases on exit), or " +
-                    "the grid does when the holder's session expires");
+                spec.commandLine().getErr().println(spec.qualifiedName() + ": " + name + " is held with token=" +
+                    token + " by another session; only its holder releases it (a grid lock command releases on " +
+                    "exit), or the grid does when the holder's session expires");
                 return GridCli.NO;
             }
         }

@@ -96,7 +96,8 @@ class GridCliTest
         assertThat(rows).hasSize(4);
         for (int member = 0; member < 3; member++)
         {
-            assertThat(rows[member + 1]).startsWith(member + " ").contains(" " + nodes.get(member).pid() + " ", " yes ");
+            assertThat(rows[member + 1]).startsWith(member + " ")
+                .contains(" " + nodes.get(member).pid() + " ", " yes ");
         }
         assertThat(status.out.split("LEADER", -1)).as(status.out).hasSize(2);
     }
@@ -258,7 +259,8 @@ class GridCliTest
         assertThat(stop.exitCode).as(stop.toString()).isZero();
         for (int member = 0; member < 3; member++)
         {
-            assertThat(stop.out).contains("member " + member + ": pid " + nodes.get(member).pid() + " stopped (SIGTERM)");
+            assertThat(stop.out)
+                .contains("member " + member + ": pid " + nodes.get(member).pid() + " stopped (SIGTERM)");
             assertThat(nodes.get(member).isAlive()).isFalse();
             assertThat(cluster.pidFile(member)).doesNotExist();
             assertThat(new File(cluster.aeronDirectory(member))).doesNotExist();
