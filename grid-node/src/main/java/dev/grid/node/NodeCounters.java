@@ -6,23 +6,23 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
- * A node's state as counters in the media driver's counters file, where another process (a monitoring tool, the
- * CLI's stat command) reads them as AeronStat does. The agent updates them every duty cycle: a handful of ordered
- * stores, no allocation.
+ * A node's state as counters in the media driver's counters file, where another process (a monitoring tool,
+ * {@code grid stat} through dev.grid.cli.CounterFile) reads them as AeronStat does. The agent updates them every duty
+ * cycle: a handful of ordered stores, no allocation.
  */
-final class NodeCounters implements AutoCloseable
+public final class NodeCounters implements AutoCloseable
 {
     /** Counter type ids (Aeron reserves those below 1000; the transport's are 1101-1105). */
-    static final int ROLE_TYPE_ID = 1201;
-    static final int TERM_TYPE_ID = 1202;
-    static final int LEADER_TYPE_ID = 1203;
-    static final int COMMIT_INDEX_TYPE_ID = 1204;
-    static final int APPLIED_INDEX_TYPE_ID = 1205;
-    static final int SESSIONS_TYPE_ID = 1206;
-    static final int ELECTIONS_TYPE_ID = 1207;
-    static final int SNAPSHOTS_TYPE_ID = 1208;
-    static final int MALFORMED_PEER_TYPE_ID = 1209;
-    static final int MALFORMED_CLIENT_TYPE_ID = 1210;
+    public static final int ROLE_TYPE_ID = 1201;
+    public static final int TERM_TYPE_ID = 1202;
+    public static final int LEADER_TYPE_ID = 1203;
+    public static final int COMMIT_INDEX_TYPE_ID = 1204;
+    public static final int APPLIED_INDEX_TYPE_ID = 1205;
+    public static final int SESSIONS_TYPE_ID = 1206;
+    public static final int ELECTIONS_TYPE_ID = 1207;
+    public static final int SNAPSHOTS_TYPE_ID = 1208;
+    public static final int MALFORMED_PEER_TYPE_ID = 1209;
+    public static final int MALFORMED_CLIENT_TYPE_ID = 1210;
 
     private final AtomicCounter role;
     private final AtomicCounter term;

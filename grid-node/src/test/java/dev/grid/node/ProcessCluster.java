@@ -1,5 +1,6 @@
 package dev.grid.node;
 
+import dev.grid.cli.ClusterCommand;
 import dev.grid.client.GridClient;
 import dev.grid.core.JvmFlags;
 import dev.grid.sbe.NodeRole;
@@ -11,8 +12,6 @@ import org.agrona.IoUtil;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +41,7 @@ final class ProcessCluster implements AutoCloseable
     {
         this.directory = directory;
         this.extraProperties = List.of(extraProperties);
-        members = localMembers(size);
+        members = ClusterCommand.freeLoopbackMembers(size);
         nodes = new ChildProcess[size];
         for (int i = 0; i < size; i++)
         {
@@ -173,39 +172,6 @@ final class ProcessCluster implements AutoCloseable
             for (final File leftover : leftovers)
             {
                 IoUtil.delete(leftover, true);
-            }
-        }
-    }
-
-    private static String localMembers(final int size)
-    {
-        final DatagramSocket[] sockets = new DatagramSocket[size * 2];
-        try
-        {
-            for (int i = 0; i < sockets.length; i++)
-            {
-                sockets[i] = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-            }
-            final StringBuilder spec = new StringBuilder();
-            for (int i = 0; i < size; i++)
-            {
-                spec.append(i > 0 ? "," : "").append(i).append("=localhost:")
-                    .append(sockets[2 * i].getLocalPort()).append(':').append(sockets[2 * i + 1].getLocalPort());
-            }
-            return spec.toString();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-        finally
-        {
-            for (final DatagramSocket socket : sockets)
-            {
-                if (null != socket)
-                {
-                    socket.close();
-                }
             }
         }
     }

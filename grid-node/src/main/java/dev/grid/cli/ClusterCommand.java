@@ -1,0 +1,378 @@
+package dev.grid.cli;
+
+import dev.grid.node.GridNodeMain;
+import dev.grid.node.NodeCounters;
+import dev.grid.sbe.NodeRole;
+import dev.grid.transport.MemberEndpoints;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code grid cluster start|stop|status}: a local cluster of node processes on loopback, laid out in one directory
+ * (see {@link ClusterSpec}).
+ */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+    description = "A local cluster of separate node processes on loopback UDP, with pid files and logs in DIR.",
+    subcommands = {ClusterCommand.Start.class, ClusterCommand.Stop.class, ClusterCommand.Status.class})
+public final class ClusterCommand implements Runnable
+{
+    @Spec
+    CommandSpec spec;
+
+    public void run()
+    {
+        throw new CommandLine.ParameterException(spec.commandLine(), "start, stop or status is required");
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+        description = {
+            "Starts a cluster of N node processes on free loopback ports, waits until each is ready and a leader " +
+                "is elected.",
+            "DIR gets cluster.properties (the members; every node's --config), node-N/ (data), node-N.pid and " +
+                "node-N.log. A DIR that holds a stopped cluster is restarted on its data."})
+    static final class Start implements Callable<Integer>
+    {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ClusterDirectory directory;
+
+        @Option(names = "--nodes", paramLabel = "N", description = "members (default: 3; a restart keeps its own)")
+        Integer nodes;
+
+        @Option(names = "--caches", paramLabel = "NAMES", defaultValue = "default",
+            description = "the caches the cluster serves, comma-separated (default: ${DEFAULT-VALUE})")
+        String caches;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "a grid setting for every node (docs/operations.md), e.g. --set grid.log.sync=BATCH")
+        Map<String, String> settings = new LinkedHashMap<>();
+
+        @Option(names = "--heap", paramLabel = "SIZE", defaultValue = "256m",
+            description = "each node's maximum heap (default: ${DEFAULT-VALUE}; caches live off-heap)")
+        String heap;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
+            description = "how long to wait for each node's ready line and for a leader (default: ${DEFAULT-VALUE})")
+        String timeout;
+
+        public Integer call()
+        {
+            final PrintWriter out = spec.commandLine().getOut();
+            final long timeoutNs = ClusterOptions.duration("--timeout", timeout);
+            final ClusterSpec cluster = existingOrNew();
+            final int count = cluster.endpoints().count();
+            final Process[] started = new Process[count];
+            final long[] logOffsets = new long[count];
+            for (int member = 0; member < count; member++)
+            {
+                logOffsets[member] = cluster.logFile(member).toFile().length();
+                started[member] = NodeProcesses.start(cluster, member, heap);
+            }
+            for (int member = 0; member < count; member++)
+            {
+                awaitReady(cluster, member, started, logOffsets[member], timeoutNs);
+                out.println("member " + member + ": pid " + started[member].pid() + ", peer " +
+                    cluster.endpoints().peerEndpoint(member) + ", client " +
+                    cluster.endpoints().clientEndpoint(member) + ", log " + cluster.logFile(member));
+                out.flush();
+            }
+            final int leader = awaitLeader(cluster, timeoutNs);
+            if (leader < 0)
+            {
+                throw new CliException(GridCli.UNAVAILABLE, "the nodes run but elected no leader within " + timeout +
+                    "; see grid cluster status --dir " + directory.path + " and the node logs");
+            }
+            out.println("leader: member " + leader + "; cluster of " + count + " running from " +
+                cluster.directory() + " (grid cluster stop --dir " + directory.path + " stops it)");
+            return GridCli.OK;
+        }
+
+        private ClusterSpec existingOrNew()
+        {
+            final ClusterSpec existing = ClusterSpec.read(directory.path);
+            if (null == existing)
+            {
+                final int count = null == nodes ? 3 : nodes;
+                if (count < 1 || count > 9)
+                {
+                    throw new CliException(GridCli.USAGE, "--nodes must be 1 to 9, not " + count);
+                }
+                final ClusterSpec created = ClusterSpec.create(directory.path, freeLoopbackMembers(count), caches, settings);
+                created.write();
+                return created;
+            }
+            final int count = existing.endpoints().count();
+            if (null != nodes && nodes != count)
+            {
+                throw new CliException(GridCli.USAGE, directory.path + " holds a cluster of " + count +
+                    " members, not " + nodes + "; use another --dir for a new cluster");
+            }
+            final List<String> running = new ArrayList<>();
+            for (int member = 0; member < count; member++)
+            {
+                NodeProcesses.running(existing, member).ifPresent(p -> running.add(Long.toString(p.pid())));
+            }
+            if (!running.isEmpty())
+            {
+                throw new CliException(GridCli.NO, "a cluster already runs from " + directory.path + " (pids " +
+                    String.join(", ", running) + "); grid cluster stop --dir " + directory.path + " stops it");
+            }
+            spec.commandLine().getOut().println("restarting the cluster of " + count + " in " + directory.path +
+                " on its data");
+            return existing;
+        }
+
+        private void awaitReady(
+            final ClusterSpec cluster, final int member, final Process[] started, final long logOffset,
+            final long timeoutNs)
+        {
+            final long deadline = System.nanoTime() + timeoutNs;
+            while (System.nanoTime() < deadline)
+            {
+                final String output = readFrom(cluster.logFile(member), logOffset);
+                if (output.contains(GridNodeMain.READY_LINE_PREFIX))
+                {
+                    return;
+                }
+                if (!started[member].isAlive())
+                {
+                    killAll(cluster, started);
+                    throw new CliException(GridCli.UNAVAILABLE, "member " + member + " exited with " +
+                        started[member].exitValue() + " before it was ready; its output:\n" + output.strip());
+                }
+                sleep(20);
+            }
+            killAll(cluster, started);
+            throw new CliException(GridCli.UNAVAILABLE, "member " + member + " was not ready within " + timeout +
+                "; its output:\n" + readFrom(cluster.logFile(member), logOffset).strip());
+        }
+
+        private static void killAll(final ClusterSpec cluster, final Process[] started)
+        {
+            for (int member = 0; member < started.length; member++)
+            {
+                if (null != started[member])
+                {
+                    NodeProcesses.stop(cluster, member, started[member].toHandle(), 0);
+                }
+            }
+        }
+
+        private static int awaitLeader(final ClusterSpec cluster, final long timeoutNs)
+        {
+            final long deadline = System.nanoTime() + timeoutNs;
+            do
+            {
+                for (int member = 0; member < cluster.endpoints().count(); member++)
+                {
+                    try (CounterFile counters = CounterFile.open(cluster.aeronDirectory(member)))
+                    {
+                        if (null != counters && NodeRole.LEADER == counters.role())
+                        {
+                            return member;
+                        }
+                    }
+                }
+                sleep(50);
+            }
+            while (System.nanoTime() < deadline);
+            return -1;
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+        description = "Stops the node processes grid cluster start recorded in DIR (SIGTERM, then SIGKILL after " +
+            "--timeout); a pid that no longer belongs to the member's node is left alone. The data stays.")
+    static final class Stop implements Callable<Integer>
+    {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ClusterDirectory directory;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "how long a node has to stop after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE})")
+        String timeout;
+
+        public Integer call() throws IOException
+        {
+            final PrintWriter out = spec.commandLine().getOut();
+            final long timeoutNs = ClusterOptions.duration("--timeout", timeout);
+            final ClusterSpec cluster = directory.spec();
+            // SIGTERM to every node first, so they shut down together rather than one after another.
+            final int count = cluster.endpoints().count();
+            final List<Optional<ProcessHandle>> nodes = new ArrayList<>(count);
+            for (int member = 0; member < count; member++)
+            {
+                final Optional<ProcessHandle> node = NodeProcesses.running(cluster, member);
+                node.ifPresent(ProcessHandle::destroy);
+                nodes.add(node);
+            }
+            for (int member = 0; member < count; member++)
+            {
+                final Optional<Long> pid = NodeProcesses.recordedPid(cluster, member);
+                if (pid.isEmpty())
+                {
+                    out.println("member " + member + ": not running (no pid file)");
+                }
+                else if (nodes.get(member).isPresent())
+                {
+                    final String how = NodeProcesses.stop(cluster, member, nodes.get(member).get(), timeoutNs);
+                    out.println("member " + member + ": pid " + pid.get() + " stopped (" + how + ")");
+                }
+                else
+                {
+                    final boolean alive = ProcessHandle.of(pid.get()).map(ProcessHandle::isAlive).orElse(false);
+                    out.println("member " + member + ": pid " + pid.get() + (alive ?
+                        " is not this member's node any more; left alone" : " had already exited"));
+                    Files.deleteIfExists(cluster.pidFile(member));
+                }
+                out.flush();
+            }
+            return GridCli.OK;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+        description = {
+            "Lists the members: pid, whether the process runs, and role, term, leader, commit and applied index " +
+                "and sessions from the counters each node publishes.",
+            "Exit code 3 if no member is running."})
+    static final class Status implements Callable<Integer>
+    {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ClusterDirectory directory;
+
+        public Integer call()
+        {
+            final ClusterSpec cluster = directory.spec();
+            final PrintWriter out = spec.commandLine().getOut();
+            final String format = "%-6s %-8s %-5s %-13s %-6s %-6s %-8s %-8s %-8s %s%n";
+            out.printf(format, "member", "pid", "alive", "role", "term", "leader", "commit", "applied", "sessions",
+                "peer/client");
+            int alive = 0;
+            final MemberEndpoints endpoints = cluster.endpoints();
+            for (int member = 0; member < endpoints.count(); member++)
+            {
+                final Optional<ProcessHandle> node = NodeProcesses.running(cluster, member);
+                final String pid = NodeProcesses.recordedPid(cluster, member).map(String::valueOf).orElse("-");
+                final String where = endpoints.peerEndpoint(member) + "/" + endpoints.clientEndpoint(member);
+                alive += node.isPresent() ? 1 : 0;
+                try (CounterFile counters = node.isPresent() ? CounterFile.open(cluster.aeronDirectory(member)) : null)
+                {
+                    if (null == counters || null == counters.role())
+                    {
+                        out.printf(format, member, pid, node.isPresent() ? "yes" : "no", "-", "-", "-", "-", "-", "-",
+                            where);
+                    }
+                    else
+                    {
+                        out.printf(format, member, pid, "yes", counters.role(),
+                            counters.value(NodeCounters.TERM_TYPE_ID, -1),
+                            counters.value(NodeCounters.LEADER_TYPE_ID, -1),
+                            counters.value(NodeCounters.COMMIT_INDEX_TYPE_ID, -1),
+                            counters.value(NodeCounters.APPLIED_INDEX_TYPE_ID, -1),
+                            counters.value(NodeCounters.SESSIONS_TYPE_ID, -1), where);
+                    }
+                }
+            }
+            return alive > 0 ? GridCli.OK : GridCli.UNAVAILABLE;
+        }
+    }
+
+    /**
+     * @return a members spec of {@code count} members on loopback, each with two ports the OS reported free.
+     */
+    public static String freeLoopbackMembers(final int count)
+    {
+        final DatagramSocket[] sockets = new DatagramSocket[count * 2];
+        try
+        {
+            for (int i = 0; i < sockets.length; i++)
+            {
+                sockets[i] = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+            }
+            final StringBuilder members = new StringBuilder();
+            for (int i = 0; i < count; i++)
+            {
+                members.append(i > 0 ? "," : "").append(i).append("=localhost:")
+                    .append(sockets[2 * i].getLocalPort()).append(':').append(sockets[2 * i + 1].getLocalPort());
+            }
+            return members.toString();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        finally
+        {
+            for (final DatagramSocket socket : sockets)
+            {
+                if (null != socket)
+                {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    private static String readFrom(final Path file, final long offset)
+    {
+        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r"))
+        {
+            final long length = in.length();
+            if (length <= offset)
+            {
+                return "";
+            }
+            final byte[] bytes = new byte[(int)Math.min(length - offset, 1 << 20)];
+            in.seek(offset);
+            in.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            return "";
+        }
+    }
+
+    private static void sleep(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new CliException(GridCli.UNAVAILABLE, "interrupted");
+        }
+    }
+}

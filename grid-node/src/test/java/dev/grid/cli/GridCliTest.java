@@ -1,0 +1,328 @@
+package dev.grid.cli;
+
+import dev.grid.client.GridClient;
+import dev.grid.transport.AeronTransport;
+import dev.grid.transport.MemberEndpoints;
+import org.agrona.IoUtil;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import picocli.CommandLine;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The command line against a real local cluster: {@code cluster start} launches three node processes once for the
+ * class; every other command runs in this JVM (picocli, output captured) against them; the last test stops the
+ * cluster and checks that no process is left.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GridCliTest
+{
+    private static final Pattern TOKEN = Pattern.compile("orders token=(\\d+)");
+
+    private Path directory;
+    private ClusterSpec cluster;
+    private final List<ProcessHandle> nodes = new ArrayList<>();
+
+    @BeforeAll
+    void startCluster() throws IOException
+    {
+        directory = Files.createTempDirectory("grid-cli-test");
+        final Result start = run("cluster", "start", "--dir", directory.toString());
+        assertThat(start.exitCode).as(start.toString()).isZero();
+        assertThat(start.out).contains("member 0: pid", "member 2: pid", "leader: member");
+        cluster = ClusterSpec.read(directory);
+        for (int member = 0; member < 3; member++)
+        {
+            nodes.add(NodeProcesses.running(cluster, member).orElseThrow());
+        }
+    }
+
+    @AfterAll
+    void killWhatIsLeftAndDelete()
+    {
+        final ClusterSpec written = ClusterSpec.read(directory);
+        for (int member = 0; null != written && member < written.endpoints().count(); member++)
+        {
+            NodeProcesses.running(written, member).ifPresent(nodes::add);
+        }
+        for (final ProcessHandle node : nodes)
+        {
+            node.destroyForcibly();
+            node.onExit().join();
+        }
+        for (int member = 0; null != written && member < written.endpoints().count(); member++)
+        {
+            IoUtil.delete(new File(written.aeronDirectory(member)), true);
+        }
+        IoUtil.delete(directory.toFile(), true);
+    }
+
+    @Test
+    @Order(1)
+    void startWritesTheSpecPidFilesAndLogsAndStatusShowsOneLeader() throws IOException
+    {
+        assertThat(cluster.endpoints().count()).isEqualTo(3);
+        for (int member = 0; member < 3; member++)
+        {
+            assertThat(NodeProcesses.recordedPid(cluster, member)).contains(nodes.get(member).pid());
+            assertThat(Files.readString(cluster.logFile(member))).contains("grid-node ready member=" + member);
+            assertThat(nodes.get(member).info().commandLine().orElse("")).contains(
+                "-Dgrid.member.id=" + member + " ", "-Dgrid.dir=" + cluster.dataDirectory(member) + " ");
+        }
+
+        final Result status = run("cluster", "status", "--dir", directory.toString());
+        assertThat(status.exitCode).as(status.toString()).isZero();
+        final String[] rows = status.out.strip().split("\n");
+        assertThat(rows).hasSize(4);
+        for (int member = 0; member < 3; member++)
+        {
+            assertThat(rows[member + 1]).startsWith(member + " ")
+                .contains(" " + nodes.get(member).pid() + " ", " yes ");
+        }
+        assertThat(status.out.split("LEADER", -1)).as(status.out).hasSize(2);
+    }
+
+    @Test
+    @Order(2)
+    void putGetRemoveRoundTrip()
+    {
+        final Result put = run("put", "default", "EURUSD", "1.0842", "--dir", directory.toString());
+        assertThat(put.exitCode).as(put.toString()).isZero();
+        assertThat(put.out).matches("ok version=\\d+\\s*");
+
+        assertThat(run("get", "default", "EURUSD", "--dir", directory.toString()).out).isEqualTo("1.0842\n");
+        assertThat(run("get", "default", "EURUSD", "--local", "--dir", directory.toString()).out)
+            .isEqualTo("1.0842\n");
+
+        final Result remove = run("remove", "default", "EURUSD", "--dir", directory.toString());
+        assertThat(remove.exitCode).as(remove.toString()).isZero();
+        assertThat(remove.out).isEqualTo("removed\n");
+
+        final Result missing = run("get", "default", "EURUSD", "--dir", directory.toString());
+        assertThat(missing.exitCode).isEqualTo(GridCli.NO);
+        assertThat(missing.out).isEmpty();
+        assertThat(missing.err).contains("default holds no key EURUSD");
+        assertThat(run("remove", "default", "EURUSD", "--dir", directory.toString()).exitCode).isEqualTo(GridCli.NO);
+    }
+
+    @Test
+    @Order(3)
+    void lockPrintsIncreasingTokensAndReleasesAndUnlockTellsTheHolder()
+    {
+        final long first = token(run("lock", "orders", "--dir", directory.toString()));
+        final Result second = run("lock", "orders", "--wait", "0", "--dir", directory.toString());
+        assertThat(second.out).contains("released orders token=");
+        assertThat(token(second)).isGreaterThan(first);
+        assertThat(run("unlock", "orders", "--dir", directory.toString()).out).isEqualTo("orders is free\n");
+
+        try (GridClient holder = client())
+        {
+            final long held = holder.locks().lock("orders");
+            assertThat(held).isGreaterThan(token(second));
+
+            final Result refused = run("lock", "orders", "--wait", "200ms", "--dir", directory.toString());
+            assertThat(refused.exitCode).as(refused.toString()).isEqualTo(GridCli.NO);
+            assertThat(refused.err).contains("orders was not granted within 200ms");
+
+            final Result unlock = run("unlock", "orders", "--dir", directory.toString());
+            assertThat(unlock.exitCode).isEqualTo(GridCli.NO);
+            assertThat(unlock.err).contains("orders is held with token=" + held + " by another session");
+            assertThat(holder.locks().currentToken("orders")).as("still held").isEqualTo(held);
+            holder.locks().unlock("orders", held);
+        }
+        assertThat(run("unlock", "orders", "--dir", directory.toString()).exitCode).isZero();
+    }
+
+    @Test
+    @Order(4)
+    void statReadsEveryNodesCountersFromItsCountersFile()
+    {
+        final Result stat = run("stat", "--dir", directory.toString());
+        assertThat(stat.exitCode).as(stat.toString()).isZero();
+        for (int member = 0; member < 3; member++)
+        {
+            assertThat(stat.out).contains("member " + member + " (" + cluster.aeronDirectory(member) + "):",
+                "grid node=" + member + " term", "grid node=" + member + " peer messages dropped, back pressure",
+                "grid node=" + member + " client sessions");
+            assertThat(counter(stat.out, "grid node=" + member + " commit index")).isPositive();
+            assertThat(counter(stat.out, "grid node=" + member + " peer messages received")).isPositive();
+        }
+        assertThat(stat.out.split("= LEADER", -1)).as(stat.out).hasSize(2);
+
+        final Result watch = run("stat", "--watch", "--count", "2", "--interval", "100ms", "--dir",
+            directory.toString());
+        assertThat(watch.exitCode).isZero();
+        assertThat(watch.out.split("member 1 \\(", -1)).hasSize(3);
+    }
+
+    @Test
+    @Order(5)
+    void badInputGetsANonZeroExitAndAClearMessageAndLosesNothing() throws IOException
+    {
+        assertThat(run("put", "default", "kept", "yes", "--dir", directory.toString()).exitCode).isZero();
+
+        final Result unknownCommand = run("frobnicate");
+        assertThat(unknownCommand.exitCode).isEqualTo(GridCli.USAGE);
+        assertThat(unknownCommand.err).contains("Unmatched argument", "'frobnicate'", "grid --help");
+
+        final Result unknownCache = run("put", "nope", "k", "v", "--dir", directory.toString());
+        assertThat(unknownCache.exitCode).isEqualTo(GridCli.USAGE);
+        assertThat(unknownCache.err).contains("no cache named 'nope' in default");
+
+        final Result missingValue = run("put", "default", "kept", "--dir", directory.toString());
+        assertThat(missingValue.exitCode).isEqualTo(GridCli.USAGE);
+        assertThat(missingValue.err).contains("Missing required parameter: 'VALUE'", "grid put --help");
+
+        final Result badDuration = run("lock", "orders", "--hold", "soon", "--dir", directory.toString());
+        assertThat(badDuration.exitCode).isEqualTo(GridCli.USAGE);
+        assertThat(badDuration.err).contains("--hold soon is not a duration");
+
+        final Path empty = Files.createTempDirectory(directory, "empty");
+        final Result noCluster = run("get", "default", "kept", "--dir", empty.toString());
+        assertThat(noCluster.exitCode).isEqualTo(GridCli.USAGE);
+        assertThat(noCluster.err).contains("no cluster in " + empty);
+
+        final Path nobody = Files.createTempDirectory(directory, "nobody");
+        ClusterSpec.create(nobody, ClusterCommand.freeLoopbackMembers(3), "default", Map.of()).write();
+        final Result noLeader = run("get", "default", "kept", "--timeout", "1s", "--dir", nobody.toString());
+        assertThat(noLeader.exitCode).isEqualTo(GridCli.UNAVAILABLE);
+        assertThat(noLeader.err).contains("no leader");
+
+        assertThat(run("get", "default", "kept", "--dir", directory.toString()).out).isEqualTo("yes\n");
+    }
+
+    @Test
+    @Order(6)
+    void everyCommandHasHelp()
+    {
+        final List<String[]> commands = new ArrayList<>();
+        collect(GridCli.commandLine(), new ArrayList<>(), commands);
+        assertThat(commands).hasSizeGreaterThanOrEqualTo(14);
+        for (final String[] command : commands)
+        {
+            final Result help = run(command);
+            assertThat(help.exitCode).as(String.join(" ", command)).isZero();
+            assertThat(help.out).startsWith("Usage: grid");
+        }
+    }
+
+    @Test
+    @Order(7)
+    void stopLeavesAProcessAloneWhosePidIsNotTheNode() throws Exception
+    {
+        final Process stranger = new ProcessBuilder("sleep", "60").start();
+        try
+        {
+            final Path other = Files.createTempDirectory(directory, "other");
+            final ClusterSpec spec = ClusterSpec.create(other, ClusterCommand.freeLoopbackMembers(1), "default",
+                Map.of());
+            spec.write();
+            Files.writeString(spec.pidFile(0), stranger.pid() + "\n" +
+                stranger.info().startInstant().orElseThrow().toEpochMilli() + "\n", StandardCharsets.US_ASCII);
+
+            final Result stop = run("cluster", "stop", "--dir", other.toString());
+            assertThat(stop.exitCode).as(stop.toString()).isZero();
+            assertThat(stop.out).contains("pid " + stranger.pid() + " is not this member's node any more; left alone");
+            assertThat(stranger.isAlive()).isTrue();
+        }
+        finally
+        {
+            stranger.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    @Order(100)
+    void stopStopsEveryNodeAndLeavesNoProcessBehind()
+    {
+        final Result stop = run("cluster", "stop", "--dir", directory.toString(), "--timeout", "20s");
+        assertThat(stop.exitCode).as(stop.toString()).isZero();
+        for (int member = 0; member < 3; member++)
+        {
+            assertThat(stop.out)
+                .contains("member " + member + ": pid " + nodes.get(member).pid() + " stopped (SIGTERM)");
+            assertThat(nodes.get(member).isAlive()).isFalse();
+            assertThat(cluster.pidFile(member)).doesNotExist();
+            assertThat(new File(cluster.aeronDirectory(member))).doesNotExist();
+        }
+        final Result status = run("cluster", "status", "--dir", directory.toString());
+        assertThat(status.exitCode).isEqualTo(GridCli.UNAVAILABLE);
+        assertThat(status.out).doesNotContain(" yes ");
+        assertThat(run("stat", "--dir", directory.toString()).exitCode).isEqualTo(GridCli.UNAVAILABLE);
+        assertThat(run("cluster", "stop", "--dir", directory.toString()).out)
+            .contains("member 0: not running (no pid file)");
+    }
+
+    private GridClient client()
+    {
+        return GridClient.connect(new GridClient.Context().transport(
+            new AeronTransport.Context().members(MemberEndpoints.parse(cluster.members()))));
+    }
+
+    private static long token(final Result result)
+    {
+        assertThat(result.exitCode).as(result.toString()).isZero();
+        final Matcher matcher = TOKEN.matcher(result.out);
+        assertThat(matcher.find()).as(result.out).isTrue();
+        return Long.parseLong(matcher.group(1));
+    }
+
+    private static long counter(final String stat, final String label)
+    {
+        final Matcher matcher = Pattern.compile("([\\d,]+)  " + Pattern.quote(label) + "\\b").matcher(stat);
+        assertThat(matcher.find()).as(label + " in\n" + stat).isTrue();
+        return Long.parseLong(matcher.group(1).replace(",", ""));
+    }
+
+    private static void collect(final CommandLine command, final List<String> path, final List<String[]> commands)
+    {
+        final List<String> withHelp = new ArrayList<>(path);
+        withHelp.add("--help");
+        commands.add(withHelp.toArray(new String[0]));
+        for (final Map.Entry<String, CommandLine> sub : command.getSubcommands().entrySet())
+        {
+            final List<String> subPath = new ArrayList<>(path);
+            subPath.add(sub.getKey());
+            collect(sub.getValue(), subPath, commands);
+        }
+    }
+
+    static Result run(final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine commandLine = GridCli.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        final int exitCode = commandLine.execute(args);
+        return new Result(exitCode, out.toString(), err.toString());
+    }
+
+    record Result(int exitCode, String out, String err)
+    {
+        public String toString()
+        {
+            return "exit " + exitCode + "\nout:\n" + out + "err:\n" + err;
+        }
+    }
+}
