@@ -12,9 +12,7 @@ import dev.grid.core.StateMachine;
 import dev.grid.sbe.LockAcquireDecoder;
 import dev.grid.sbe.LockQueryDecoder;
 import dev.grid.sbe.LockReleaseDecoder;
-import dev.grid.sbe.LockResponseEncoder;
 import dev.grid.sbe.MessageHeaderDecoder;
-import dev.grid.sbe.MessageHeaderEncoder;
 import dev.grid.sbe.Status;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
@@ -86,6 +84,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private final long[] waiterDeadline;
     private final long[] waiterTicket;
     private final int[] waiterLock;
+    private final int[] waiterKeyHash;
     private final int[] waiterPrev;
     private final int[] waiterNext;
     private int waiterCount;
@@ -99,9 +98,6 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private final LockReleaseDecoder releaseDecoder = new LockReleaseDecoder();
     private final LockQueryDecoder queryDecoder = new LockQueryDecoder();
     private long appliedIndex;
-    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
-    private final LockResponseEncoder responseEncoder = new LockResponseEncoder();
-    private final UnsafeBuffer commandName = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer deferredBuffer = new UnsafeBuffer(new byte[LockResponses.LENGTH]);
     private final UnsafeBuffer snapshotRecord;
     private final StateChecksum stateChecksum = new StateChecksum();
@@ -146,10 +142,12 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         waiterDeadline = new long[maxWaiters];
         waiterTicket = new long[maxWaiters];
         waiterLock = new int[maxWaiters];
+        waiterKeyHash = new int[maxWaiters];
         waiterPrev = new int[maxWaiters];
         waiterNext = new int[maxWaiters];
         deadlines = new DeadlineHeap(waiterDeadline, waiterTicket);
 
+        LockResponses.encode(deferredBuffer, 0, Status.OK, 0, 0, 0, 0, 0, 0);
         snapshotRecord = new UnsafeBuffer(new byte[
             Math.max(SNAPSHOT_HEADER_LENGTH, Math.max(WAITER_RECORD_LENGTH, LOCK_RECORD_FIXED_LENGTH))]);
     }
@@ -179,29 +177,16 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         switch (headerDecoder.templateId())
         {
             case LockAcquireDecoder.TEMPLATE_ID:
-            {
                 acquireDecoder.wrap(command, blockOffset, blockLength, version);
-                final long ownerId = acquireDecoder.ownerId();
-                final long waitTimeout = acquireDecoder.waitTimeout();
-                final long heldToken = acquireDecoder.heldToken();
-                final int acquireLimit = acquireDecoder.acquireLimit();
-                acquireDecoder.wrapLockName(commandName);
-                return acquire(index, timestamp, sessionId, requestSequence, ownerId, waitTimeout, heldToken,
-                    acquireLimit, response, responseOffset);
-            }
+                return acquire(index, timestamp, sessionId, requestSequence, command, response, responseOffset);
 
             case LockReleaseDecoder.TEMPLATE_ID:
-            {
                 releaseDecoder.wrap(command, blockOffset, blockLength, version);
-                final long ownerId = releaseDecoder.ownerId();
-                final long heldToken = releaseDecoder.heldToken();
-                releaseDecoder.wrapLockName(commandName);
-                return release(index, sessionId, ownerId, heldToken, response, responseOffset);
-            }
+                return release(index, sessionId, command, response, responseOffset);
 
             case LockQueryDecoder.TEMPLATE_ID:
                 queryDecoder.wrap(command, blockOffset, blockLength, version);
-                return answerQuery(index, response, responseOffset);
+                return answerQuery(index, command, response, responseOffset);
 
             default:
                 return answer(Status.MALFORMED, index, NONE, response, responseOffset);
@@ -226,14 +211,16 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         headerDecoder.wrap(query, offset);
         queryDecoder.wrap(query, offset + MessageHeaderDecoder.ENCODED_LENGTH, headerDecoder.blockLength(),
             headerDecoder.version());
-        return answerQuery(appliedIndex, response, responseOffset);
+        return answerQuery(appliedIndex, query, response, responseOffset);
     }
 
-    private int answerQuery(final long index, final MutableDirectBuffer response, final int responseOffset)
+    private int answerQuery(
+        final long index, final DirectBuffer query, final MutableDirectBuffer response, final int responseOffset)
     {
-        queryDecoder.wrapLockName(commandName);
-        final Status nameStatus = checkName(commandName.capacity());
-        final int slot = null == nameStatus ? find(commandName, 0, commandName.capacity()) : NONE;
+        final int nameLength = queryDecoder.lockNameLength();
+        final int nameOffset = queryDecoder.limit() + LockQueryDecoder.lockNameHeaderLength();
+        final Status nameStatus = checkName(nameLength);
+        final int slot = null == nameStatus ? find(query, nameOffset, nameLength) : NONE;
         return answer(null == nameStatus ? Status.OK : nameStatus, index, slot, response, responseOffset);
     }
 
@@ -412,27 +399,33 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     // ----------------------------------------------------------------------------------------------------------------
     // Commands
 
+    /**
+     * The acquire whose block {@link #acquireDecoder} has wrapped; the lock name is read in place in the command.
+     */
     private int acquire(
         final long index,
         final long timestamp,
         final long sessionId,
         final long requestSequence,
-        final long ownerId,
-        final long waitTimeout,
-        final long heldToken,
-        final int requestedLimit,
+        final DirectBuffer command,
         final MutableDirectBuffer response,
         final int responseOffset)
     {
-        final int length = commandName.capacity();
-        final Status nameStatus = checkName(length);
+        final LockAcquireDecoder decoder = acquireDecoder;
+        final long ownerId = decoder.ownerId();
+        final long waitTimeout = decoder.waitTimeout();
+        final long heldToken = decoder.heldToken();
+        final int requestedLimit = decoder.acquireLimit();
+        final int nameLength = decoder.lockNameLength();
+        final int nameOffset = decoder.limit() + LockAcquireDecoder.lockNameHeaderLength();
+        final Status nameStatus = checkName(nameLength);
         if (null != nameStatus || waitTimeout < WAIT_FOREVER || heldToken < 0 || requestedLimit < 0)
         {
             return answer(null != nameStatus ? nameStatus : Status.MALFORMED, index, NONE, response, responseOffset);
         }
 
-        final int hash = hash(commandName, 0, length);
-        final int slot = find(commandName, 0, length, hash);
+        final int hash = hash(command, nameOffset, nameLength);
+        final int slot = find(command, nameOffset, nameLength, hash);
         if (NONE == slot)
         {
             if (0 != heldToken)
@@ -443,7 +436,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             {
                 return answer(Status.LIMIT_EXCEEDED, index, NONE, response, responseOffset);
             }
-            final int granted = grantNew(length, hash, sessionId, ownerId, index);
+            final int granted = grantNew(command, nameOffset, nameLength, hash, sessionId, ownerId, index);
             return answer(Status.OK, index, granted, response, responseOffset);
         }
 
@@ -474,32 +467,39 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         {
             return answer(Status.LIMIT_EXCEEDED, index, slot, response, responseOffset);
         }
-        if (isWaiting(slot, sessionId, ownerId))
+        final int keyHash = waiterKeyHash(hash, sessionId, ownerId);
+        if (isWaiting(keyHash, slot, sessionId, ownerId))
         {
             return answer(Status.ALREADY_EXISTS, index, slot, response, responseOffset);
         }
         final long deadline = WAIT_FOREVER == waitTimeout || timestamp > Long.MAX_VALUE - waitTimeout ?
             NO_DEADLINE : timestamp + waitTimeout;
-        enqueue(slot, sessionId, ownerId, requestSequence, deadline, index);
+        enqueue(slot, keyHash, sessionId, ownerId, requestSequence, deadline, index);
         return answer(Status.PENDING, index, slot, response, responseOffset);
     }
 
+    /**
+     * The release whose block {@link #releaseDecoder} has wrapped; the lock name is read in place in the command.
+     */
     private int release(
         final long index,
         final long sessionId,
-        final long ownerId,
-        final long heldToken,
+        final DirectBuffer command,
         final MutableDirectBuffer response,
         final int responseOffset)
     {
-        final int length = commandName.capacity();
-        final Status nameStatus = checkName(length);
+        final LockReleaseDecoder decoder = releaseDecoder;
+        final long ownerId = decoder.ownerId();
+        final long heldToken = decoder.heldToken();
+        final int nameLength = decoder.lockNameLength();
+        final int nameOffset = decoder.limit() + LockReleaseDecoder.lockNameHeaderLength();
+        final Status nameStatus = checkName(nameLength);
         if (null != nameStatus || heldToken < 0)
         {
             return answer(null != nameStatus ? nameStatus : Status.MALFORMED, index, NONE, response, responseOffset);
         }
 
-        final int slot = find(commandName, 0, length);
+        final int slot = find(command, nameOffset, nameLength);
         if (NONE == slot || holderSession[slot] != sessionId || holderOwner[slot] != ownerId ||
             (0 != heldToken && heldToken != token[slot]))
         {
@@ -546,17 +546,20 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     {
         if (NONE == slot)
         {
-            return LockResponses.encode(
-                responseEncoder, headerEncoder, response, responseOffset, status, index, 0, 0, 0, 0, 0);
+            return LockResponses.encode(response, responseOffset, status, index, 0, 0, 0, 0, 0);
         }
-        return LockResponses.encode(responseEncoder, headerEncoder, response, responseOffset, status, index,
+        return LockResponses.encode(response, responseOffset, status, index,
             token[slot], holderSession[slot], holderOwner[slot], holdCount[slot], waitCount[slot]);
     }
 
+    /**
+     * A late answer, written into {@link #deferredBuffer}, whose header was written once at construction.
+     */
     private void respondLater(
         final long sessionId, final long requestSequence, final Status status, final long index, final int slot)
     {
-        final int length = answer(status, index, slot, deferredBuffer, 0);
+        final int length = LockResponses.encodeBlock(deferredBuffer, 0, status, index,
+            token[slot], holderSession[slot], holderOwner[slot], holdCount[slot], waitCount[slot]);
         deferredResponses.respond(serviceId, sessionId, requestSequence, deferredBuffer, 0, length);
     }
 
@@ -572,10 +575,17 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     // ----------------------------------------------------------------------------------------------------------------
     // Locks and the name index
 
-    private int grantNew(final int length, final int hash, final long sessionId, final long ownerId, final long index)
+    private int grantNew(
+        final DirectBuffer command,
+        final int commandNameOffset,
+        final int length,
+        final int hash,
+        final long sessionId,
+        final long ownerId,
+        final long index)
     {
         final int slot = lockCount++;
-        names.putBytes(nameOffset(slot), commandName, 0, length);
+        names.putBytes(nameOffset(slot), command, commandNameOffset, length);
         nameLength[slot] = length;
         nameHash[slot] = hash;
         holderSession[slot] = sessionId;
@@ -693,9 +703,8 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     // ----------------------------------------------------------------------------------------------------------------
     // Waiters and the deadline heap
 
-    private boolean isWaiting(final int slot, final long sessionId, final long ownerId)
+    private boolean isWaiting(final int hash, final int slot, final long sessionId, final long ownerId)
     {
-        final int hash = waiterHash(nameHash[slot], sessionId, ownerId);
         for (int position = waiterIndex.first(hash); position >= 0; position = waiterIndex.next(hash, position))
         {
             final int waiter = waiterIndex.slotAt(position);
@@ -707,12 +716,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         return false;
     }
 
-    private int waiterHash(final int waiter)
-    {
-        return waiterHash(nameHash[waiterLock[waiter]], waiterSession[waiter], waiterOwner[waiter]);
-    }
-
-    private static int waiterHash(final int lockNameHash, final long sessionId, final long ownerId)
+    private static int waiterKeyHash(final int lockNameHash, final long sessionId, final long ownerId)
     {
         final long mixed = lockNameHash * 0x9E3779B97F4A7C15L ^ Long.rotateLeft(sessionId * 0xC2B2AE3D27D4EB4FL, 31);
         return Hashing.hash(mixed ^ ownerId);
@@ -720,6 +724,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
 
     private void enqueue(
         final int slot,
+        final int hash,
         final long sessionId,
         final long ownerId,
         final long requestSequence,
@@ -735,6 +740,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         waiterDeadline[waiter] = deadline;
         waiterTicket[waiter] = ticket;
         waiterLock[waiter] = slot;
+        waiterKeyHash[waiter] = hash;
         waiterNext[waiter] = NONE;
         final int tail = waitTail[slot];
         waiterPrev[waiter] = tail;
@@ -753,7 +759,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         {
             deadlines.add(waiter);
         }
-        waiterIndex.insert(waiterHash(waiter), waiter);
+        waiterIndex.insert(hash, waiter);
     }
 
     private void removeWaiter(final int waiter)
@@ -765,11 +771,11 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         waitCount[slot]--;
         deadlines.remove(waiter);
 
-        waiterIndex.remove(waiterHash(waiter), waiter);
+        waiterIndex.remove(waiterKeyHash[waiter], waiter);
         final int last = --waiterCount;
         if (waiter != last)
         {
-            waiterIndex.move(waiterHash(last), last, waiter);
+            waiterIndex.move(waiterKeyHash[last], last, waiter);
             moveWaiter(last, waiter);
         }
     }
@@ -781,6 +787,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         waiterSequence[to] = waiterSequence[from];
         waiterDeadline[to] = waiterDeadline[from];
         waiterTicket[to] = waiterTicket[from];
+        waiterKeyHash[to] = waiterKeyHash[from];
         final int slot = waiterLock[from];
         final int prev = waiterPrev[from];
         final int next = waiterNext[from];
@@ -904,7 +911,9 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             {
                 deadlines.add(waiter);
             }
-            waiterIndex.insert(waiterHash(waiter), waiter);
+            final int keyHash = waiterKeyHash(nameHash[waiterLock[waiter]], waiterSession[waiter], waiterOwner[waiter]);
+            waiterKeyHash[waiter] = keyHash;
+            waiterIndex.insert(keyHash, waiter);
         }
     }
 

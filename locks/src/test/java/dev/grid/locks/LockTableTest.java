@@ -3,8 +3,6 @@ package dev.grid.locks;
 import dev.grid.core.DeferredResponses;
 import dev.grid.core.GridException;
 import dev.grid.core.InMemorySnapshot;
-import dev.grid.sbe.LockResponseEncoder;
-import dev.grid.sbe.MessageHeaderEncoder;
 import dev.grid.sbe.Status;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -242,8 +240,7 @@ class LockTableTest
         assertThat(driver.applyRaw(A, garbage, 3).status()).isEqualTo(Status.MALFORMED);
 
         final UnsafeBuffer notACommand = new UnsafeBuffer(new byte[128]);
-        final int length = LockResponses.encode(new LockResponseEncoder(), new MessageHeaderEncoder(), notACommand, 0,
-            Status.OK, 1, 1, A, 1, 1, 0);
+        final int length = LockResponses.encode(notACommand, 0, Status.OK, 1, 1, A, 1, 1, 0);
         assertThat(driver.applyRaw(A, notACommand, length).status()).isEqualTo(Status.MALFORMED);
 
         final UnsafeBuffer truncated = new UnsafeBuffer(new byte[128]);
