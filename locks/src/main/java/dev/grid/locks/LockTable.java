@@ -43,10 +43,10 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     public static final long WAIT_FOREVER = -1;
 
     static final long SNAPSHOT_MAGIC = 0x4C4F434B5441424CL;
-    static final int SNAPSHOT_FORMAT = 1;
+    static final int SNAPSHOT_FORMAT = 2;
     private static final int SNAPSHOT_HEADER_LENGTH = Long.BYTES + 3 * Integer.BYTES;
-    private static final int LOCK_RECORD_FIXED_LENGTH = 3 * Long.BYTES + 4 * Integer.BYTES;
-    private static final int WAITER_RECORD_LENGTH = 5 * Long.BYTES + 3 * Integer.BYTES;
+    private static final int LOCK_RECORD_FIXED_LENGTH = 3 * Long.BYTES + 2 * Integer.BYTES;
+    private static final int WAITER_RECORD_LENGTH = 5 * Long.BYTES;
 
     private static final int NONE = -1;
     private static final long NO_DEADLINE = Long.MAX_VALUE;
@@ -77,7 +77,8 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private final SlotIndex nameIndex;
     private final SlotIndex waiterIndex;
 
-    // Queued requests, dense in [0, waiterCount), linked per lock in FIFO order.
+    // Queued requests, linked per lock in FIFO order. A slot stays put while its request waits (no record moves on
+    // removal); freed slots are reused last-freed first, and slots never used yet are taken from waiterSlotsUsed.
     private final long[] waiterSession;
     private final long[] waiterOwner;
     private final long[] waiterSequence;
@@ -88,6 +89,8 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private final int[] waiterPrev;
     private final int[] waiterNext;
     private int waiterCount;
+    private int waiterSlotsUsed;
+    private int freeWaiter = NONE;
 
     // The waiters with a deadline, soonest first.
     private final DeadlineHeap deadlines;
@@ -252,15 +255,11 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             int waiter = waitHead[slot];
             while (NONE != waiter)
             {
-                int next = waiterNext[waiter];
+                final int next = waiterNext[waiter];
                 if (waiterSession[waiter] == sessionId)
                 {
                     final long requestSequence = waiterSequence[waiter];
                     removeWaiter(waiter);
-                    if (next == waiterCount)
-                    {
-                        next = waiter;
-                    }
                     respondLater(sessionId, requestSequence, Status.OWNERSHIP_LOST, index, slot);
                 }
                 waiter = next;
@@ -273,9 +272,10 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     }
 
     /**
-     * Snapshot layout (little-endian): magic, format, lock count, waiter count; then each lock in slot order (name
-     * length, name, holder session, holder owner, token, hold count, queue head, queue tail, queue length); then
-     * each waiter in slot order (session, owner, request sequence, deadline, ticket, lock slot, previous, next).
+     * Snapshot layout (little-endian, format 2): magic, format, lock count, waiter count; then each lock in slot order
+     * (name length, name, holder session, holder owner, token, hold count, queue length), each followed by its queued
+     * requests in FIFO order (session, owner, request sequence, deadline, ticket). Waiter slots are not written: they
+     * never change an answer, so the snapshot and the checksum depend only on the queues themselves.
      */
     public void snapshot(final SnapshotWriter writer)
     {
@@ -294,22 +294,17 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             record.putLong(8, holderOwner[slot], ORDER);
             record.putLong(16, token[slot], ORDER);
             record.putInt(24, holdCount[slot], ORDER);
-            record.putInt(28, waitHead[slot], ORDER);
-            record.putInt(32, waitTail[slot], ORDER);
-            record.putInt(36, waitCount[slot], ORDER);
+            record.putInt(28, waitCount[slot], ORDER);
             writer.write(record, 0, LOCK_RECORD_FIXED_LENGTH);
-        }
-        for (int waiter = 0; waiter < waiterCount; waiter++)
-        {
-            record.putLong(0, waiterSession[waiter], ORDER);
-            record.putLong(8, waiterOwner[waiter], ORDER);
-            record.putLong(16, waiterSequence[waiter], ORDER);
-            record.putLong(24, waiterDeadline[waiter], ORDER);
-            record.putLong(32, waiterTicket[waiter], ORDER);
-            record.putInt(40, waiterLock[waiter], ORDER);
-            record.putInt(44, waiterPrev[waiter], ORDER);
-            record.putInt(48, waiterNext[waiter], ORDER);
-            writer.write(record, 0, WAITER_RECORD_LENGTH);
+            for (int waiter = waitHead[slot]; NONE != waiter; waiter = waiterNext[waiter])
+            {
+                record.putLong(0, waiterSession[waiter], ORDER);
+                record.putLong(8, waiterOwner[waiter], ORDER);
+                record.putLong(16, waiterSequence[waiter], ORDER);
+                record.putLong(24, waiterDeadline[waiter], ORDER);
+                record.putLong(32, waiterTicket[waiter], ORDER);
+                writer.write(record, 0, WAITER_RECORD_LENGTH);
+            }
         }
     }
 
@@ -733,7 +728,8 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     {
         assert waitCount[slot] < maxWaitersPerLock && waiterCount < maxWaiters : "waiter budget checked before";
         assert holdCount[slot] > 0 : "only a held lock has waiters";
-        final int waiter = waiterCount++;
+        final int waiter = allocateWaiter();
+        waiterCount++;
         waiterSession[waiter] = sessionId;
         waiterOwner[waiter] = ownerId;
         waiterSequence[waiter] = requestSequence;
@@ -754,12 +750,22 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         }
         waitTail[slot] = waiter;
         waitCount[slot]++;
-        deadlines.absent(waiter);
         if (NO_DEADLINE != deadline)
         {
             deadlines.add(waiter);
         }
         waiterIndex.insert(hash, waiter);
+    }
+
+    private int allocateWaiter()
+    {
+        final int waiter = freeWaiter;
+        if (NONE == waiter)
+        {
+            return waiterSlotsUsed++;
+        }
+        freeWaiter = waiterNext[waiter];
+        return waiter;
     }
 
     private void removeWaiter(final int waiter)
@@ -769,33 +775,14 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         final int next = waiterNext[waiter];
         relink(slot, prev, next, next, prev);
         waitCount[slot]--;
-        deadlines.remove(waiter);
-
-        waiterIndex.remove(waiterKeyHash[waiter], waiter);
-        final int last = --waiterCount;
-        if (waiter != last)
+        if (NO_DEADLINE != waiterDeadline[waiter])
         {
-            waiterIndex.move(waiterKeyHash[last], last, waiter);
-            moveWaiter(last, waiter);
+            deadlines.remove(waiter);
         }
-    }
-
-    private void moveWaiter(final int from, final int to)
-    {
-        waiterSession[to] = waiterSession[from];
-        waiterOwner[to] = waiterOwner[from];
-        waiterSequence[to] = waiterSequence[from];
-        waiterDeadline[to] = waiterDeadline[from];
-        waiterTicket[to] = waiterTicket[from];
-        waiterKeyHash[to] = waiterKeyHash[from];
-        final int slot = waiterLock[from];
-        final int prev = waiterPrev[from];
-        final int next = waiterNext[from];
-        waiterLock[to] = slot;
-        waiterPrev[to] = prev;
-        waiterNext[to] = next;
-        relink(slot, prev, next, to, to);
-        deadlines.moved(from, to);
+        waiterIndex.remove(waiterKeyHash[waiter], waiter);
+        waiterCount--;
+        waiterNext[waiter] = freeWaiter;
+        freeWaiter = waiter;
     }
 
     /**
@@ -829,6 +816,8 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     {
         lockCount = 0;
         waiterCount = 0;
+        waiterSlotsUsed = 0;
+        freeWaiter = NONE;
         deadlines.clear();
         nameIndex.clear();
         waiterIndex.clear();
@@ -853,73 +842,38 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             require(length > 0 && length <= maxNameLength, "lock name length outside this table's limit");
             reader.readFully(names, nameOffset(slot), length);
             reader.readFully(record, 0, LOCK_RECORD_FIXED_LENGTH);
+            final int hash = hash(names, nameOffset(slot), length);
             nameLength[slot] = length;
-            nameHash[slot] = hash(names, nameOffset(slot), length);
+            nameHash[slot] = hash;
             holderSession[slot] = record.getLong(0, ORDER);
             holderOwner[slot] = record.getLong(8, ORDER);
             token[slot] = record.getLong(16, ORDER);
             holdCount[slot] = record.getInt(24, ORDER);
-            waitHead[slot] = record.getInt(28, ORDER);
-            waitTail[slot] = record.getInt(32, ORDER);
-            waitCount[slot] = record.getInt(36, ORDER);
+            final int queued = record.getInt(28, ORDER);
+            waitHead[slot] = NONE;
+            waitTail[slot] = NONE;
+            waitCount[slot] = 0;
             require(token[slot] > 0 && holdCount[slot] > 0, "lock record is not held");
-            require(waitCount[slot] >= 0 && waitCount[slot] <= maxWaitersPerLock, "queue outside the budget");
-            require(isWaiterLink(waitHead[slot], waiters) && isWaiterLink(waitTail[slot], waiters), "bad queue end");
-            require(NONE == find(names, nameOffset(slot), length, nameHash[slot]), "lock name appears twice");
-            nameIndex.insert(nameHash[slot], slot);
+            require(queued >= 0 && queued <= maxWaitersPerLock, "queue outside the budget");
+            require(queued <= waiters - waiterCount, "more queued requests than the header counts");
+            require(NONE == find(names, nameOffset(slot), length, hash), "lock name appears twice");
+            nameIndex.insert(hash, slot);
             lockCount = slot + 1;
-        }
 
-        for (int waiter = 0; waiter < waiters; waiter++)
-        {
-            reader.readFully(record, 0, WAITER_RECORD_LENGTH);
-            waiterSession[waiter] = record.getLong(0, ORDER);
-            waiterOwner[waiter] = record.getLong(8, ORDER);
-            waiterSequence[waiter] = record.getLong(16, ORDER);
-            waiterDeadline[waiter] = record.getLong(24, ORDER);
-            waiterTicket[waiter] = record.getLong(32, ORDER);
-            waiterLock[waiter] = record.getInt(40, ORDER);
-            waiterPrev[waiter] = record.getInt(44, ORDER);
-            waiterNext[waiter] = record.getInt(48, ORDER);
-            deadlines.absent(waiter);
-            require(waiterLock[waiter] >= 0 && waiterLock[waiter] < locks, "waiter of no lock");
-            require(isWaiterLink(waiterPrev[waiter], waiters) && isWaiterLink(waiterNext[waiter], waiters),
-                "bad queue link");
-        }
-        waiterCount = waiters;
-
-        int queued = 0;
-        for (int slot = 0; slot < locks; slot++)
-        {
-            int previous = NONE;
-            int waiter = waitHead[slot];
-            for (int i = 0; i < waitCount[slot]; i++)
+            for (int i = 0; i < queued; i++)
             {
-                require(NONE != waiter && waiterLock[waiter] == slot && waiterPrev[waiter] == previous,
-                    "queue links disagree");
-                previous = waiter;
-                waiter = waiterNext[waiter];
+                reader.readFully(record, 0, WAITER_RECORD_LENGTH);
+                final long sessionId = record.getLong(0, ORDER);
+                final long ownerId = record.getLong(8, ORDER);
+                final long deadline = record.getLong(24, ORDER);
+                final int keyHash = waiterKeyHash(hash, sessionId, ownerId);
+                require(sessionId != holderSession[slot] || ownerId != holderOwner[slot], "the holder waits for itself");
+                require(!isWaiting(keyHash, slot, sessionId, ownerId), "an owner is queued twice on one lock");
+                enqueue(slot, keyHash, sessionId, ownerId, record.getLong(16, ORDER), deadline,
+                    record.getLong(32, ORDER));
             }
-            require(NONE == waiter && waitTail[slot] == previous, "queue length disagrees with its links");
-            queued += waitCount[slot];
         }
-        require(queued == waiters, "waiters outside every queue");
-
-        for (int waiter = 0; waiter < waiters; waiter++)
-        {
-            if (NO_DEADLINE != waiterDeadline[waiter])
-            {
-                deadlines.add(waiter);
-            }
-            final int keyHash = waiterKeyHash(nameHash[waiterLock[waiter]], waiterSession[waiter], waiterOwner[waiter]);
-            waiterKeyHash[waiter] = keyHash;
-            waiterIndex.insert(keyHash, waiter);
-        }
-    }
-
-    private static boolean isWaiterLink(final int link, final int waiters)
-    {
-        return NONE == link || (link >= 0 && link < waiters);
+        require(waiterCount == waiters, "fewer queued requests than the header counts");
     }
 
     private static void require(final boolean condition, final String problem)
