@@ -1,10 +1,13 @@
 package dev.grid.locks;
 
+import java.util.Arrays;
+
 /**
  * A binary min-heap of waiter slots ordered by (deadline, ticket), over the lock table's own deadline and ticket
  * arrays. Tickets are unique (the index of the entry that queued the request), so the order is total and the
  * sequence of {@link #peek()} results never depends on the heap's layout: the heap is derived state, rebuilt after
- * a restore and left out of checksums. It follows waiters the table moves ({@link #moved}). Allocation-free.
+ * a restore and left out of checksums. Only waiters with a deadline enter it; a waiter keeps its slot while it waits.
+ * Allocation-free.
  */
 final class DeadlineHeap
 {
@@ -26,6 +29,7 @@ final class DeadlineHeap
         this.tickets = tickets;
         heap = new int[deadlines.length];
         positions = new int[deadlines.length];
+        Arrays.fill(positions, ABSENT);
     }
 
     boolean isEmpty()
@@ -49,7 +53,7 @@ final class DeadlineHeap
     }
 
     /**
-     * Removes the waiter if it is in the heap (a waiter without a deadline never is).
+     * Removes the waiter if it is in the heap.
      */
     void remove(final int waiter)
     {
@@ -67,30 +71,10 @@ final class DeadlineHeap
         }
     }
 
-    /**
-     * The table moved a waiter from one slot to another.
-     */
-    void moved(final int from, final int to)
-    {
-        final int position = positions[from];
-        positions[to] = position;
-        if (ABSENT != position)
-        {
-            heap[position] = to;
-        }
-    }
-
-    /**
-     * Marks a newly queued waiter as absent, before it is added or if it has no deadline.
-     */
-    void absent(final int waiter)
-    {
-        positions[waiter] = ABSENT;
-    }
-
     void clear()
     {
         size = 0;
+        Arrays.fill(positions, ABSENT);
     }
 
     private boolean expiresBefore(final int a, final int b)

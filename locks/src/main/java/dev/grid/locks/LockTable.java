@@ -12,9 +12,7 @@ import dev.grid.core.StateMachine;
 import dev.grid.sbe.LockAcquireDecoder;
 import dev.grid.sbe.LockQueryDecoder;
 import dev.grid.sbe.LockReleaseDecoder;
-import dev.grid.sbe.LockResponseEncoder;
 import dev.grid.sbe.MessageHeaderDecoder;
-import dev.grid.sbe.MessageHeaderEncoder;
 import dev.grid.sbe.Status;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
@@ -45,10 +43,10 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     public static final long WAIT_FOREVER = -1;
 
     static final long SNAPSHOT_MAGIC = 0x4C4F434B5441424CL;
-    static final int SNAPSHOT_FORMAT = 1;
+    static final int SNAPSHOT_FORMAT = 2;
     private static final int SNAPSHOT_HEADER_LENGTH = Long.BYTES + 3 * Integer.BYTES;
-    private static final int LOCK_RECORD_FIXED_LENGTH = 3 * Long.BYTES + 4 * Integer.BYTES;
-    private static final int WAITER_RECORD_LENGTH = 5 * Long.BYTES + 3 * Integer.BYTES;
+    private static final int LOCK_RECORD_FIXED_LENGTH = 3 * Long.BYTES + 2 * Integer.BYTES;
+    private static final int WAITER_RECORD_LENGTH = 5 * Long.BYTES;
 
     private static final int NONE = -1;
     private static final long NO_DEADLINE = Long.MAX_VALUE;
@@ -79,16 +77,20 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private final SlotIndex nameIndex;
     private final SlotIndex waiterIndex;
 
-    // Queued requests, dense in [0, waiterCount), linked per lock in FIFO order.
+    // Queued requests, linked per lock in FIFO order. A slot stays put while its request waits (no record moves on
+    // removal); freed slots are reused last-freed first, and slots never used yet are taken from waiterSlotsUsed.
     private final long[] waiterSession;
     private final long[] waiterOwner;
     private final long[] waiterSequence;
     private final long[] waiterDeadline;
     private final long[] waiterTicket;
     private final int[] waiterLock;
+    private final int[] waiterKeyHash;
     private final int[] waiterPrev;
     private final int[] waiterNext;
     private int waiterCount;
+    private int waiterSlotsUsed;
+    private int freeWaiter = NONE;
 
     // The waiters with a deadline, soonest first.
     private final DeadlineHeap deadlines;
@@ -99,9 +101,6 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private final LockReleaseDecoder releaseDecoder = new LockReleaseDecoder();
     private final LockQueryDecoder queryDecoder = new LockQueryDecoder();
     private long appliedIndex;
-    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
-    private final LockResponseEncoder responseEncoder = new LockResponseEncoder();
-    private final UnsafeBuffer commandName = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer deferredBuffer = new UnsafeBuffer(new byte[LockResponses.LENGTH]);
     private final UnsafeBuffer snapshotRecord;
     private final StateChecksum stateChecksum = new StateChecksum();
@@ -146,10 +145,12 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         waiterDeadline = new long[maxWaiters];
         waiterTicket = new long[maxWaiters];
         waiterLock = new int[maxWaiters];
+        waiterKeyHash = new int[maxWaiters];
         waiterPrev = new int[maxWaiters];
         waiterNext = new int[maxWaiters];
         deadlines = new DeadlineHeap(waiterDeadline, waiterTicket);
 
+        LockResponses.encode(deferredBuffer, 0, Status.OK, 0, 0, 0, 0, 0, 0);
         snapshotRecord = new UnsafeBuffer(new byte[
             Math.max(SNAPSHOT_HEADER_LENGTH, Math.max(WAITER_RECORD_LENGTH, LOCK_RECORD_FIXED_LENGTH))]);
     }
@@ -179,29 +180,16 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         switch (headerDecoder.templateId())
         {
             case LockAcquireDecoder.TEMPLATE_ID:
-            {
                 acquireDecoder.wrap(command, blockOffset, blockLength, version);
-                final long ownerId = acquireDecoder.ownerId();
-                final long waitTimeout = acquireDecoder.waitTimeout();
-                final long heldToken = acquireDecoder.heldToken();
-                final int acquireLimit = acquireDecoder.acquireLimit();
-                acquireDecoder.wrapLockName(commandName);
-                return acquire(index, timestamp, sessionId, requestSequence, ownerId, waitTimeout, heldToken,
-                    acquireLimit, response, responseOffset);
-            }
+                return acquire(index, timestamp, sessionId, requestSequence, command, response, responseOffset);
 
             case LockReleaseDecoder.TEMPLATE_ID:
-            {
                 releaseDecoder.wrap(command, blockOffset, blockLength, version);
-                final long ownerId = releaseDecoder.ownerId();
-                final long heldToken = releaseDecoder.heldToken();
-                releaseDecoder.wrapLockName(commandName);
-                return release(index, sessionId, ownerId, heldToken, response, responseOffset);
-            }
+                return release(index, sessionId, command, response, responseOffset);
 
             case LockQueryDecoder.TEMPLATE_ID:
                 queryDecoder.wrap(command, blockOffset, blockLength, version);
-                return answerQuery(index, response, responseOffset);
+                return answerQuery(index, command, response, responseOffset);
 
             default:
                 return answer(Status.MALFORMED, index, NONE, response, responseOffset);
@@ -226,14 +214,16 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         headerDecoder.wrap(query, offset);
         queryDecoder.wrap(query, offset + MessageHeaderDecoder.ENCODED_LENGTH, headerDecoder.blockLength(),
             headerDecoder.version());
-        return answerQuery(appliedIndex, response, responseOffset);
+        return answerQuery(appliedIndex, query, response, responseOffset);
     }
 
-    private int answerQuery(final long index, final MutableDirectBuffer response, final int responseOffset)
+    private int answerQuery(
+        final long index, final DirectBuffer query, final MutableDirectBuffer response, final int responseOffset)
     {
-        queryDecoder.wrapLockName(commandName);
-        final Status nameStatus = checkName(commandName.capacity());
-        final int slot = null == nameStatus ? find(commandName, 0, commandName.capacity()) : NONE;
+        final int nameLength = queryDecoder.lockNameLength();
+        final int nameOffset = queryDecoder.limit() + LockQueryDecoder.lockNameHeaderLength();
+        final Status nameStatus = checkName(nameLength);
+        final int slot = null == nameStatus ? find(query, nameOffset, nameLength) : NONE;
         return answer(null == nameStatus ? Status.OK : nameStatus, index, slot, response, responseOffset);
     }
 
@@ -265,15 +255,11 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             int waiter = waitHead[slot];
             while (NONE != waiter)
             {
-                int next = waiterNext[waiter];
+                final int next = waiterNext[waiter];
                 if (waiterSession[waiter] == sessionId)
                 {
                     final long requestSequence = waiterSequence[waiter];
                     removeWaiter(waiter);
-                    if (next == waiterCount)
-                    {
-                        next = waiter;
-                    }
                     respondLater(sessionId, requestSequence, Status.OWNERSHIP_LOST, index, slot);
                 }
                 waiter = next;
@@ -286,9 +272,10 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     }
 
     /**
-     * Snapshot layout (little-endian): magic, format, lock count, waiter count; then each lock in slot order (name
-     * length, name, holder session, holder owner, token, hold count, queue head, queue tail, queue length); then
-     * each waiter in slot order (session, owner, request sequence, deadline, ticket, lock slot, previous, next).
+     * Snapshot layout (little-endian, format 2): magic, format, lock count, waiter count; then each lock in slot order
+     * (name length, name, holder session, holder owner, token, hold count, queue length), each followed by its queued
+     * requests in FIFO order (session, owner, request sequence, deadline, ticket). Waiter slots are not written: they
+     * never change an answer, so the snapshot and the checksum depend only on the queues themselves.
      */
     public void snapshot(final SnapshotWriter writer)
     {
@@ -307,22 +294,17 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             record.putLong(8, holderOwner[slot], ORDER);
             record.putLong(16, token[slot], ORDER);
             record.putInt(24, holdCount[slot], ORDER);
-            record.putInt(28, waitHead[slot], ORDER);
-            record.putInt(32, waitTail[slot], ORDER);
-            record.putInt(36, waitCount[slot], ORDER);
+            record.putInt(28, waitCount[slot], ORDER);
             writer.write(record, 0, LOCK_RECORD_FIXED_LENGTH);
-        }
-        for (int waiter = 0; waiter < waiterCount; waiter++)
-        {
-            record.putLong(0, waiterSession[waiter], ORDER);
-            record.putLong(8, waiterOwner[waiter], ORDER);
-            record.putLong(16, waiterSequence[waiter], ORDER);
-            record.putLong(24, waiterDeadline[waiter], ORDER);
-            record.putLong(32, waiterTicket[waiter], ORDER);
-            record.putInt(40, waiterLock[waiter], ORDER);
-            record.putInt(44, waiterPrev[waiter], ORDER);
-            record.putInt(48, waiterNext[waiter], ORDER);
-            writer.write(record, 0, WAITER_RECORD_LENGTH);
+            for (int waiter = waitHead[slot]; NONE != waiter; waiter = waiterNext[waiter])
+            {
+                record.putLong(0, waiterSession[waiter], ORDER);
+                record.putLong(8, waiterOwner[waiter], ORDER);
+                record.putLong(16, waiterSequence[waiter], ORDER);
+                record.putLong(24, waiterDeadline[waiter], ORDER);
+                record.putLong(32, waiterTicket[waiter], ORDER);
+                writer.write(record, 0, WAITER_RECORD_LENGTH);
+            }
         }
     }
 
@@ -412,27 +394,33 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     // ----------------------------------------------------------------------------------------------------------------
     // Commands
 
+    /**
+     * The acquire whose block {@link #acquireDecoder} has wrapped; the lock name is read in place in the command.
+     */
     private int acquire(
         final long index,
         final long timestamp,
         final long sessionId,
         final long requestSequence,
-        final long ownerId,
-        final long waitTimeout,
-        final long heldToken,
-        final int requestedLimit,
+        final DirectBuffer command,
         final MutableDirectBuffer response,
         final int responseOffset)
     {
-        final int length = commandName.capacity();
-        final Status nameStatus = checkName(length);
+        final LockAcquireDecoder decoder = acquireDecoder;
+        final long ownerId = decoder.ownerId();
+        final long waitTimeout = decoder.waitTimeout();
+        final long heldToken = decoder.heldToken();
+        final int requestedLimit = decoder.acquireLimit();
+        final int nameLength = decoder.lockNameLength();
+        final int nameOffset = decoder.limit() + LockAcquireDecoder.lockNameHeaderLength();
+        final Status nameStatus = checkName(nameLength);
         if (null != nameStatus || waitTimeout < WAIT_FOREVER || heldToken < 0 || requestedLimit < 0)
         {
             return answer(null != nameStatus ? nameStatus : Status.MALFORMED, index, NONE, response, responseOffset);
         }
 
-        final int hash = hash(commandName, 0, length);
-        final int slot = find(commandName, 0, length, hash);
+        final int hash = hash(command, nameOffset, nameLength);
+        final int slot = find(command, nameOffset, nameLength, hash);
         if (NONE == slot)
         {
             if (0 != heldToken)
@@ -443,7 +431,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             {
                 return answer(Status.LIMIT_EXCEEDED, index, NONE, response, responseOffset);
             }
-            final int granted = grantNew(length, hash, sessionId, ownerId, index);
+            final int granted = grantNew(command, nameOffset, nameLength, hash, sessionId, ownerId, index);
             return answer(Status.OK, index, granted, response, responseOffset);
         }
 
@@ -474,32 +462,39 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         {
             return answer(Status.LIMIT_EXCEEDED, index, slot, response, responseOffset);
         }
-        if (isWaiting(slot, sessionId, ownerId))
+        final int keyHash = waiterKeyHash(hash, sessionId, ownerId);
+        if (isWaiting(keyHash, slot, sessionId, ownerId))
         {
             return answer(Status.ALREADY_EXISTS, index, slot, response, responseOffset);
         }
         final long deadline = WAIT_FOREVER == waitTimeout || timestamp > Long.MAX_VALUE - waitTimeout ?
             NO_DEADLINE : timestamp + waitTimeout;
-        enqueue(slot, sessionId, ownerId, requestSequence, deadline, index);
+        enqueue(slot, keyHash, sessionId, ownerId, requestSequence, deadline, index);
         return answer(Status.PENDING, index, slot, response, responseOffset);
     }
 
+    /**
+     * The release whose block {@link #releaseDecoder} has wrapped; the lock name is read in place in the command.
+     */
     private int release(
         final long index,
         final long sessionId,
-        final long ownerId,
-        final long heldToken,
+        final DirectBuffer command,
         final MutableDirectBuffer response,
         final int responseOffset)
     {
-        final int length = commandName.capacity();
-        final Status nameStatus = checkName(length);
+        final LockReleaseDecoder decoder = releaseDecoder;
+        final long ownerId = decoder.ownerId();
+        final long heldToken = decoder.heldToken();
+        final int nameLength = decoder.lockNameLength();
+        final int nameOffset = decoder.limit() + LockReleaseDecoder.lockNameHeaderLength();
+        final Status nameStatus = checkName(nameLength);
         if (null != nameStatus || heldToken < 0)
         {
             return answer(null != nameStatus ? nameStatus : Status.MALFORMED, index, NONE, response, responseOffset);
         }
 
-        final int slot = find(commandName, 0, length);
+        final int slot = find(command, nameOffset, nameLength);
         if (NONE == slot || holderSession[slot] != sessionId || holderOwner[slot] != ownerId ||
             (0 != heldToken && heldToken != token[slot]))
         {
@@ -546,17 +541,20 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     {
         if (NONE == slot)
         {
-            return LockResponses.encode(
-                responseEncoder, headerEncoder, response, responseOffset, status, index, 0, 0, 0, 0, 0);
+            return LockResponses.encode(response, responseOffset, status, index, 0, 0, 0, 0, 0);
         }
-        return LockResponses.encode(responseEncoder, headerEncoder, response, responseOffset, status, index,
+        return LockResponses.encode(response, responseOffset, status, index,
             token[slot], holderSession[slot], holderOwner[slot], holdCount[slot], waitCount[slot]);
     }
 
+    /**
+     * A late answer, written into {@link #deferredBuffer}, whose header was written once at construction.
+     */
     private void respondLater(
         final long sessionId, final long requestSequence, final Status status, final long index, final int slot)
     {
-        final int length = answer(status, index, slot, deferredBuffer, 0);
+        final int length = LockResponses.encodeBlock(deferredBuffer, 0, status, index,
+            token[slot], holderSession[slot], holderOwner[slot], holdCount[slot], waitCount[slot]);
         deferredResponses.respond(serviceId, sessionId, requestSequence, deferredBuffer, 0, length);
     }
 
@@ -572,10 +570,17 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     // ----------------------------------------------------------------------------------------------------------------
     // Locks and the name index
 
-    private int grantNew(final int length, final int hash, final long sessionId, final long ownerId, final long index)
+    private int grantNew(
+        final DirectBuffer command,
+        final int commandNameOffset,
+        final int length,
+        final int hash,
+        final long sessionId,
+        final long ownerId,
+        final long index)
     {
         final int slot = lockCount++;
-        names.putBytes(nameOffset(slot), commandName, 0, length);
+        names.putBytes(nameOffset(slot), command, commandNameOffset, length);
         nameLength[slot] = length;
         nameHash[slot] = hash;
         holderSession[slot] = sessionId;
@@ -693,9 +698,8 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     // ----------------------------------------------------------------------------------------------------------------
     // Waiters and the deadline heap
 
-    private boolean isWaiting(final int slot, final long sessionId, final long ownerId)
+    private boolean isWaiting(final int hash, final int slot, final long sessionId, final long ownerId)
     {
-        final int hash = waiterHash(nameHash[slot], sessionId, ownerId);
         for (int position = waiterIndex.first(hash); position >= 0; position = waiterIndex.next(hash, position))
         {
             final int waiter = waiterIndex.slotAt(position);
@@ -707,12 +711,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         return false;
     }
 
-    private int waiterHash(final int waiter)
-    {
-        return waiterHash(nameHash[waiterLock[waiter]], waiterSession[waiter], waiterOwner[waiter]);
-    }
-
-    private static int waiterHash(final int lockNameHash, final long sessionId, final long ownerId)
+    private static int waiterKeyHash(final int lockNameHash, final long sessionId, final long ownerId)
     {
         final long mixed = lockNameHash * 0x9E3779B97F4A7C15L ^ Long.rotateLeft(sessionId * 0xC2B2AE3D27D4EB4FL, 31);
         return Hashing.hash(mixed ^ ownerId);
@@ -720,6 +719,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
 
     private void enqueue(
         final int slot,
+        final int hash,
         final long sessionId,
         final long ownerId,
         final long requestSequence,
@@ -728,13 +728,15 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     {
         assert waitCount[slot] < maxWaitersPerLock && waiterCount < maxWaiters : "waiter budget checked before";
         assert holdCount[slot] > 0 : "only a held lock has waiters";
-        final int waiter = waiterCount++;
+        final int waiter = allocateWaiter();
+        waiterCount++;
         waiterSession[waiter] = sessionId;
         waiterOwner[waiter] = ownerId;
         waiterSequence[waiter] = requestSequence;
         waiterDeadline[waiter] = deadline;
         waiterTicket[waiter] = ticket;
         waiterLock[waiter] = slot;
+        waiterKeyHash[waiter] = hash;
         waiterNext[waiter] = NONE;
         final int tail = waitTail[slot];
         waiterPrev[waiter] = tail;
@@ -748,12 +750,22 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         }
         waitTail[slot] = waiter;
         waitCount[slot]++;
-        deadlines.absent(waiter);
         if (NO_DEADLINE != deadline)
         {
             deadlines.add(waiter);
         }
-        waiterIndex.insert(waiterHash(waiter), waiter);
+        waiterIndex.insert(hash, waiter);
+    }
+
+    private int allocateWaiter()
+    {
+        final int waiter = freeWaiter;
+        if (NONE == waiter)
+        {
+            return waiterSlotsUsed++;
+        }
+        freeWaiter = waiterNext[waiter];
+        return waiter;
     }
 
     private void removeWaiter(final int waiter)
@@ -763,32 +775,14 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         final int next = waiterNext[waiter];
         relink(slot, prev, next, next, prev);
         waitCount[slot]--;
-        deadlines.remove(waiter);
-
-        waiterIndex.remove(waiterHash(waiter), waiter);
-        final int last = --waiterCount;
-        if (waiter != last)
+        if (NO_DEADLINE != waiterDeadline[waiter])
         {
-            waiterIndex.move(waiterHash(last), last, waiter);
-            moveWaiter(last, waiter);
+            deadlines.remove(waiter);
         }
-    }
-
-    private void moveWaiter(final int from, final int to)
-    {
-        waiterSession[to] = waiterSession[from];
-        waiterOwner[to] = waiterOwner[from];
-        waiterSequence[to] = waiterSequence[from];
-        waiterDeadline[to] = waiterDeadline[from];
-        waiterTicket[to] = waiterTicket[from];
-        final int slot = waiterLock[from];
-        final int prev = waiterPrev[from];
-        final int next = waiterNext[from];
-        waiterLock[to] = slot;
-        waiterPrev[to] = prev;
-        waiterNext[to] = next;
-        relink(slot, prev, next, to, to);
-        deadlines.moved(from, to);
+        waiterIndex.remove(waiterKeyHash[waiter], waiter);
+        waiterCount--;
+        waiterNext[waiter] = freeWaiter;
+        freeWaiter = waiter;
     }
 
     /**
@@ -822,6 +816,8 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     {
         lockCount = 0;
         waiterCount = 0;
+        waiterSlotsUsed = 0;
+        freeWaiter = NONE;
         deadlines.clear();
         nameIndex.clear();
         waiterIndex.clear();
@@ -846,71 +842,38 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             require(length > 0 && length <= maxNameLength, "lock name length outside this table's limit");
             reader.readFully(names, nameOffset(slot), length);
             reader.readFully(record, 0, LOCK_RECORD_FIXED_LENGTH);
+            final int hash = hash(names, nameOffset(slot), length);
             nameLength[slot] = length;
-            nameHash[slot] = hash(names, nameOffset(slot), length);
+            nameHash[slot] = hash;
             holderSession[slot] = record.getLong(0, ORDER);
             holderOwner[slot] = record.getLong(8, ORDER);
             token[slot] = record.getLong(16, ORDER);
             holdCount[slot] = record.getInt(24, ORDER);
-            waitHead[slot] = record.getInt(28, ORDER);
-            waitTail[slot] = record.getInt(32, ORDER);
-            waitCount[slot] = record.getInt(36, ORDER);
+            final int queued = record.getInt(28, ORDER);
+            waitHead[slot] = NONE;
+            waitTail[slot] = NONE;
+            waitCount[slot] = 0;
             require(token[slot] > 0 && holdCount[slot] > 0, "lock record is not held");
-            require(waitCount[slot] >= 0 && waitCount[slot] <= maxWaitersPerLock, "queue outside the budget");
-            require(isWaiterLink(waitHead[slot], waiters) && isWaiterLink(waitTail[slot], waiters), "bad queue end");
-            require(NONE == find(names, nameOffset(slot), length, nameHash[slot]), "lock name appears twice");
-            nameIndex.insert(nameHash[slot], slot);
+            require(queued >= 0 && queued <= maxWaitersPerLock, "queue outside the budget");
+            require(queued <= waiters - waiterCount, "more queued requests than the header counts");
+            require(NONE == find(names, nameOffset(slot), length, hash), "lock name appears twice");
+            nameIndex.insert(hash, slot);
             lockCount = slot + 1;
-        }
 
-        for (int waiter = 0; waiter < waiters; waiter++)
-        {
-            reader.readFully(record, 0, WAITER_RECORD_LENGTH);
-            waiterSession[waiter] = record.getLong(0, ORDER);
-            waiterOwner[waiter] = record.getLong(8, ORDER);
-            waiterSequence[waiter] = record.getLong(16, ORDER);
-            waiterDeadline[waiter] = record.getLong(24, ORDER);
-            waiterTicket[waiter] = record.getLong(32, ORDER);
-            waiterLock[waiter] = record.getInt(40, ORDER);
-            waiterPrev[waiter] = record.getInt(44, ORDER);
-            waiterNext[waiter] = record.getInt(48, ORDER);
-            deadlines.absent(waiter);
-            require(waiterLock[waiter] >= 0 && waiterLock[waiter] < locks, "waiter of no lock");
-            require(isWaiterLink(waiterPrev[waiter], waiters) && isWaiterLink(waiterNext[waiter], waiters),
-                "bad queue link");
-        }
-        waiterCount = waiters;
-
-        int queued = 0;
-        for (int slot = 0; slot < locks; slot++)
-        {
-            int previous = NONE;
-            int waiter = waitHead[slot];
-            for (int i = 0; i < waitCount[slot]; i++)
+            for (int i = 0; i < queued; i++)
             {
-                require(NONE != waiter && waiterLock[waiter] == slot && waiterPrev[waiter] == previous,
-                    "queue links disagree");
-                previous = waiter;
-                waiter = waiterNext[waiter];
+                reader.readFully(record, 0, WAITER_RECORD_LENGTH);
+                final long sessionId = record.getLong(0, ORDER);
+                final long ownerId = record.getLong(8, ORDER);
+                final long deadline = record.getLong(24, ORDER);
+                final int keyHash = waiterKeyHash(hash, sessionId, ownerId);
+                require(sessionId != holderSession[slot] || ownerId != holderOwner[slot], "the holder waits for itself");
+                require(!isWaiting(keyHash, slot, sessionId, ownerId), "an owner is queued twice on one lock");
+                enqueue(slot, keyHash, sessionId, ownerId, record.getLong(16, ORDER), deadline,
+                    record.getLong(32, ORDER));
             }
-            require(NONE == waiter && waitTail[slot] == previous, "queue length disagrees with its links");
-            queued += waitCount[slot];
         }
-        require(queued == waiters, "waiters outside every queue");
-
-        for (int waiter = 0; waiter < waiters; waiter++)
-        {
-            if (NO_DEADLINE != waiterDeadline[waiter])
-            {
-                deadlines.add(waiter);
-            }
-            waiterIndex.insert(waiterHash(waiter), waiter);
-        }
-    }
-
-    private static boolean isWaiterLink(final int link, final int waiters)
-    {
-        return NONE == link || (link >= 0 && link < waiters);
+        require(waiterCount == waiters, "fewer queued requests than the header counts");
     }
 
     private static void require(final boolean condition, final String problem)

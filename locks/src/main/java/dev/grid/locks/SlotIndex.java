@@ -9,15 +9,18 @@ import java.util.Arrays;
  * probing, backward-shift deletion (no tombstones, so probe chains never degrade), capacity fixed at construction.
  * The caller compares keys: {@link #first} and {@link #next} walk the slots whose hash matches. Allocation-free.
  * <p>
+ * Each entry packs the hash and the slot into one {@code long} (hash in the high half, slot + 1 in the low half, 0
+ * for empty), so a probe reads one array element and one cache line rather than two parallel arrays.
+ * <p>
  * The layout depends on the order of updates, so the index is derived state: rebuild it from the table after a
  * restore and leave it out of checksums; lookups give the same answers whatever the layout.
  */
 final class SlotIndex
 {
-    private static final int EMPTY = 0;
+    private static final long EMPTY = 0;
+    private static final long SLOT_MASK = 0xFFFF_FFFFL;
 
-    private final int[] slots;
-    private final int[] hashes;
+    private final long[] entries;
     private final int mask;
 
     /**
@@ -26,8 +29,7 @@ final class SlotIndex
     SlotIndex(final int maxEntries)
     {
         final int capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(2, maxEntries * 2));
-        slots = new int[capacity];
-        hashes = new int[capacity];
+        entries = new long[capacity];
         mask = capacity - 1;
     }
 
@@ -52,18 +54,17 @@ final class SlotIndex
 
     int slotAt(final int position)
     {
-        return slots[position] - 1;
+        return (int)(entries[position] & SLOT_MASK) - 1;
     }
 
     void insert(final int hash, final int slot)
     {
         int position = hash & mask;
-        while (EMPTY != slots[position])
+        while (EMPTY != entries[position])
         {
             position = (position + 1) & mask;
         }
-        slots[position] = slot + 1;
-        hashes[position] = hash;
+        entries[position] = entry(hash, slot);
     }
 
     /**
@@ -71,29 +72,29 @@ final class SlotIndex
      */
     void move(final int hash, final int fromSlot, final int toSlot)
     {
-        slots[positionOf(hash, fromSlot)] = toSlot + 1;
+        entries[positionOf(hash, fromSlot)] = entry(hash, toSlot);
     }
 
     void remove(final int hash, final int slot)
     {
         int hole = positionOf(hash, slot);
-        slots[hole] = EMPTY;
+        entries[hole] = EMPTY;
         int position = hole;
         while (true)
         {
             position = (position + 1) & mask;
-            if (EMPTY == slots[position])
+            final long entry = entries[position];
+            if (EMPTY == entry)
             {
                 return;
             }
-            final int home = hashes[position] & mask;
+            final int home = (int)(entry >>> 32) & mask;
             final boolean homeOutsideGap = hole <= position ?
                 (home <= hole || home > position) : (home <= hole && home > position);
             if (homeOutsideGap)
             {
-                slots[hole] = slots[position];
-                hashes[hole] = hashes[position];
-                slots[position] = EMPTY;
+                entries[hole] = entry;
+                entries[position] = EMPTY;
                 hole = position;
             }
         }
@@ -101,15 +102,21 @@ final class SlotIndex
 
     void clear()
     {
-        Arrays.fill(slots, EMPTY);
+        Arrays.fill(entries, EMPTY);
+    }
+
+    private static long entry(final int hash, final int slot)
+    {
+        return ((long)hash << 32) | (slot + 1);
     }
 
     private int scan(final int hash, final int start)
     {
         int position = start;
-        while (EMPTY != slots[position])
+        long entry;
+        while (EMPTY != (entry = entries[position]))
         {
-            if (hashes[position] == hash)
+            if ((int)(entry >>> 32) == hash)
             {
                 return position;
             }
@@ -120,8 +127,9 @@ final class SlotIndex
 
     private int positionOf(final int hash, final int slot)
     {
+        final long wanted = entry(hash, slot);
         int position = hash & mask;
-        while (slots[position] != slot + 1)
+        while (entries[position] != wanted)
         {
             position = (position + 1) & mask;
         }

@@ -12,46 +12,39 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DeadlineHeapTest
 {
     @Test
-    void alwaysPeeksTheSoonestDeadlineThenTheLowestTicketThroughRemovalsAndMoves()
+    void alwaysPeeksTheSoonestDeadlineThenTheLowestTicketThroughRemovalsAndReusedSlots()
     {
         final int capacity = 128;
         final long[] deadlines = new long[capacity];
         final long[] tickets = new long[capacity];
         final DeadlineHeap heap = new DeadlineHeap(deadlines, tickets);
+        final List<Integer> live = new ArrayList<>();
         final List<Integer> inHeap = new ArrayList<>();
         final Random random = new Random(11);
-        int count = 0;
         long nextTicket = 1;
         for (int step = 0; step < 50_000; step++)
         {
-            if (count < capacity && (0 == count || random.nextInt(3) > 0))
+            if (live.size() < capacity && (live.isEmpty() || random.nextInt(3) > 0))
             {
-                deadlines[count] = random.nextInt(20);
-                tickets[count] = nextTicket++;
-                heap.absent(count);
+                int waiter = 0;
+                while (live.contains(waiter))
+                {
+                    waiter++;
+                }
+                deadlines[waiter] = random.nextInt(20);
+                tickets[waiter] = nextTicket++;
+                live.add(waiter);
                 if (random.nextInt(4) > 0)
                 {
-                    heap.add(count);
-                    inHeap.add(count);
+                    heap.add(waiter);
+                    inHeap.add(waiter);
                 }
-                count++;
             }
             else
             {
-                final int waiter = random.nextInt(count);
-                final int last = --count;
+                final Integer waiter = live.remove(random.nextInt(live.size()));
                 heap.remove(waiter);
-                inHeap.remove(Integer.valueOf(waiter));
-                if (waiter != last)
-                {
-                    deadlines[waiter] = deadlines[last];
-                    tickets[waiter] = tickets[last];
-                    heap.moved(last, waiter);
-                    if (inHeap.remove(Integer.valueOf(last)))
-                    {
-                        inHeap.add(waiter);
-                    }
-                }
+                inHeap.remove(waiter);
             }
             final Integer expected = inHeap.stream()
                 .min(Comparator.<Integer>comparingLong(w -> deadlines[w]).thenComparingLong(w -> tickets[w]))
@@ -62,5 +55,9 @@ class DeadlineHeapTest
                 assertThat(heap.peek()).as("step %d", step).isEqualTo(expected);
             }
         }
+        heap.clear();
+        assertThat(heap.isEmpty()).isTrue();
+        heap.remove(0);
+        assertThat(heap.isEmpty()).isTrue();
     }
 }

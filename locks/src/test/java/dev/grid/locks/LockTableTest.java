@@ -3,8 +3,6 @@ package dev.grid.locks;
 import dev.grid.core.DeferredResponses;
 import dev.grid.core.GridException;
 import dev.grid.core.InMemorySnapshot;
-import dev.grid.sbe.LockResponseEncoder;
-import dev.grid.sbe.MessageHeaderEncoder;
 import dev.grid.sbe.Status;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -242,8 +240,7 @@ class LockTableTest
         assertThat(driver.applyRaw(A, garbage, 3).status()).isEqualTo(Status.MALFORMED);
 
         final UnsafeBuffer notACommand = new UnsafeBuffer(new byte[128]);
-        final int length = LockResponses.encode(new LockResponseEncoder(), new MessageHeaderEncoder(), notACommand, 0,
-            Status.OK, 1, 1, A, 1, 1, 0);
+        final int length = LockResponses.encode(notACommand, 0, Status.OK, 1, 1, A, 1, 1, 0);
         assertThat(driver.applyRaw(A, notACommand, length).status()).isEqualTo(Status.MALFORMED);
 
         final UnsafeBuffer truncated = new UnsafeBuffer(new byte[128]);
@@ -335,11 +332,22 @@ class LockTableTest
 
         final int lockRecordStart = 20;
         final int nameLength = 1;
-        final int waitHeadOffset = lockRecordStart + 4 + nameLength + 28;
+        final int queueLengthOffset = lockRecordStart + 4 + nameLength + 28;
+        final int firstWaiterStart = queueLengthOffset + 4;
+        final int secondWaiterStart = firstWaiterStart + 40;
         assertRefused(snapshot, 0, (byte)0x55);
-        assertRefused(snapshot, snapshot.length() - 4, (byte)0x7F);
-        assertRefused(snapshot, waitHeadOffset, (byte)1);
+        assertRefused(snapshot, 8, (byte)1);
+        assertRefused(snapshot, 16, (byte)1);
+        assertRefused(snapshot, queueLengthOffset, (byte)1);
+        assertRefused(snapshot, queueLengthOffset, (byte)3);
         assertRefused(snapshot, lockRecordStart, (byte)1);
+        assertRefused(snapshot, firstWaiterStart, (byte)(B ^ A));
+        assertRefused(snapshot, secondWaiterStart, (byte)(C ^ B));
+        try (LockTable table = new LockTable(LockDriver.context().deferredResponses(DeferredResponses.NONE)))
+        {
+            table.restore(copy(snapshot, secondWaiterStart, (byte)(C ^ 44)).rewind());
+            assertThat(table.waiterCount()).as("another session in the same place is consistent").isEqualTo(2);
+        }
 
         final InMemorySnapshot truncated = new InMemorySnapshot();
         truncated.write(snapshot.buffer(), 0, snapshot.length() - 1);

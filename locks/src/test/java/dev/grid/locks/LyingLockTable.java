@@ -188,8 +188,7 @@ final class LyingLockTable implements StateMachine, Fences
 
     private static int encode(final Answer answer, final MutableDirectBuffer buffer, final int offset)
     {
-        return LockResponses.encode(new dev.grid.sbe.LockResponseEncoder(), new dev.grid.sbe.MessageHeaderEncoder(),
-            buffer, offset, answer.status(), answer.logIndex(), answer.token(), answer.holderSessionId(),
-            answer.holderOwnerId(), answer.holdCount(), answer.waiterCount());
+        return LockResponses.encode(buffer, offset, answer.status(), answer.logIndex(), answer.token(),
+            answer.holderSessionId(), answer.holderOwnerId(), answer.holdCount(), answer.waiterCount());
     }
 }
