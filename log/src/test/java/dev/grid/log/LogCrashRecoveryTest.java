@@ -42,13 +42,15 @@ class LogCrashRecoveryTest
             final int syncsToSee = 3 + random.nextInt(30);
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             int seen = 0;
+            final List<String> otherOutput = new ArrayList<>();
             while (seen < syncsToSee)
             {
                 final String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (null == line)
                 {
                     child.destroyForcibly();
-                    fail("child did not report " + syncsToSee + " syncs in time; last synced " + lastSynced);
+                    fail("round " + round + ": child did not report " + syncsToSee + " syncs in time; last synced " +
+                        lastSynced + "; its other output:\n" + String.join("\n", otherOutput));
                 }
                 if (line.startsWith("opened "))
                 {
@@ -59,6 +61,10 @@ class LogCrashRecoveryTest
                 {
                     lastSynced = Long.parseLong(line.substring(7));
                     seen++;
+                }
+                else if (otherOutput.size() < 50)
+                {
+                    otherOutput.add(line);
                 }
             }
             Thread.sleep(random.nextInt(30));
