@@ -14,9 +14,6 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,7 +117,7 @@ public final class ClusterCommand implements Runnable
                 {
                     throw new CliException(GridCli.USAGE, "--nodes must be 1 to 9, not " + count);
                 }
-                final ClusterSpec created = ClusterSpec.create(directory.path, freeLoopbackMembers(count), caches, settings);
+                final ClusterSpec created = ClusterSpec.create(directory.path, MemberEndpoints.freeLoopback(count).toString(), caches, settings);
                 created.write();
                 return created;
             }
@@ -304,42 +301,6 @@ public final class ClusterCommand implements Runnable
                 }
             }
             return alive > 0 ? GridCli.OK : GridCli.UNAVAILABLE;
-        }
-    }
-
-    /**
-     * @return a members spec of {@code count} members on loopback, each with two ports the OS reported free.
-     */
-    public static String freeLoopbackMembers(final int count)
-    {
-        final DatagramSocket[] sockets = new DatagramSocket[count * 2];
-        try
-        {
-            for (int i = 0; i < sockets.length; i++)
-            {
-                sockets[i] = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-            }
-            final StringBuilder members = new StringBuilder();
-            for (int i = 0; i < count; i++)
-            {
-                members.append(i > 0 ? "," : "").append(i).append("=localhost:")
-                    .append(sockets[2 * i].getLocalPort()).append(':').append(sockets[2 * i + 1].getLocalPort());
-            }
-            return members.toString();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-        finally
-        {
-            for (final DatagramSocket socket : sockets)
-            {
-                if (null != socket)
-                {
-                    socket.close();
-                }
-            }
         }
     }
 

@@ -37,7 +37,7 @@ public final class GridDemo
         final Path directory = Files.createTempDirectory("grid-demo");
         final EmbeddedDriver driver = EmbeddedDriver.launch(
             CommonContext.getAeronDirectoryName() + "-grid-demo-" + ProcessHandle.current().pid(), false);
-        final MemberEndpoints members = MemberEndpoints.local(3, "localhost", 20410, 20420);
+        final MemberEndpoints members = MemberEndpoints.freeLoopback(3);
         final GridNode[] nodes = new GridNode[3];
         GridClient client = null;
         try

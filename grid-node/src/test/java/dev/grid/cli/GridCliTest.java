@@ -203,7 +203,7 @@ class GridCliTest
         assertThat(noCluster.err).contains("no cluster in " + empty);
 
         final Path nobody = Files.createTempDirectory(directory, "nobody");
-        ClusterSpec.create(nobody, ClusterCommand.freeLoopbackMembers(3), "default", Map.of()).write();
+        ClusterSpec.create(nobody, MemberEndpoints.freeLoopback(3).toString(), "default", Map.of()).write();
         final Result noLeader = run("get", "default", "kept", "--timeout", "1s", "--dir", nobody.toString());
         assertThat(noLeader.exitCode).isEqualTo(GridCli.UNAVAILABLE);
         assertThat(noLeader.err).contains("no leader");
@@ -234,7 +234,7 @@ class GridCliTest
         try
         {
             final Path other = Files.createTempDirectory(directory, "other");
-            final ClusterSpec spec = ClusterSpec.create(other, ClusterCommand.freeLoopbackMembers(1), "default",
+            final ClusterSpec spec = ClusterSpec.create(other, MemberEndpoints.freeLoopback(1).toString(), "default",
                 Map.of());
             spec.write();
             Files.writeString(spec.pidFile(0), stranger.pid() + "\n" +

@@ -1,6 +1,5 @@
 package dev.grid.node;
 
-import dev.grid.cli.ClusterCommand;
 import dev.grid.client.GridClient;
 import dev.grid.core.JvmFlags;
 import dev.grid.sbe.NodeRole;
@@ -41,7 +40,7 @@ final class ProcessCluster implements AutoCloseable
     {
         this.directory = directory;
         this.extraProperties = List.of(extraProperties);
-        members = ClusterCommand.freeLoopbackMembers(size);
+        members = MemberEndpoints.freeLoopback(size).toString();
         nodes = new ChildProcess[size];
         for (int i = 0; i < size; i++)
         {

@@ -1,5 +1,9 @@
 package dev.grid.transport;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.util.Arrays;
 
 /**
@@ -57,6 +61,46 @@ public final class MemberEndpoints
             clientPorts[id] = parsePort(address[2], part);
         }
         return new MemberEndpoints(hosts, peerPorts, clientPorts);
+    }
+
+    /**
+     * Members on loopback, each with two UDP ports the OS reported free a moment ago: for local clusters that must
+     * not collide with anything else running on the host.
+     *
+     * @param count members.
+     * @return the members.
+     */
+    public static MemberEndpoints freeLoopback(final int count)
+    {
+        final DatagramSocket[] sockets = new DatagramSocket[count * 2];
+        try
+        {
+            final StringBuilder spec = new StringBuilder();
+            for (int i = 0; i < sockets.length; i++)
+            {
+                sockets[i] = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+            }
+            for (int i = 0; i < count; i++)
+            {
+                spec.append(i == 0 ? "" : ",").append(i).append("=localhost:")
+                    .append(sockets[2 * i].getLocalPort()).append(':').append(sockets[2 * i + 1].getLocalPort());
+            }
+            return parse(spec.toString());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        finally
+        {
+            for (final DatagramSocket socket : sockets)
+            {
+                if (null != socket)
+                {
+                    socket.close();
+                }
+            }
+        }
     }
 
     /**
