@@ -88,7 +88,7 @@ public final class NodeCounters implements AutoCloseable
         cacheCounters = new CacheCounters[caches.length];
         for (int i = 0; i < caches.length; i++)
         {
-            cacheCounters[i] = new CacheCounters(aeron, prefix + "cache=" + labelName(caches[i].context().name()) + " ");
+            cacheCounters[i] = new CacheCounters(aeron, cachePrefix(memberId, caches[i].context().name()));
         }
 
         this.locks = locks;
@@ -103,9 +103,14 @@ public final class NodeCounters implements AutoCloseable
         fencedWrites = aeron.addCounter(FENCED_WRITES_TYPE_ID, prefix + "fenced writes refused, stale token");
     }
 
-    static String labelName(final String name)
+    /**
+     * @return the start of a cache's labels, its name shortened if long: a label over Aeron's limit is refused.
+     */
+    static String cachePrefix(final int memberId, final String cacheName)
     {
-        return name.length() <= MAX_LABEL_NAME_LENGTH ? name : name.substring(0, MAX_LABEL_NAME_LENGTH - 3) + "...";
+        final String name = cacheName.length() <= MAX_LABEL_NAME_LENGTH ?
+            cacheName : cacheName.substring(0, MAX_LABEL_NAME_LENGTH - 3) + "...";
+        return "grid node=" + memberId + " cache=" + name + " ";
     }
 
     void update(final RaftNode raft)
