@@ -55,6 +55,9 @@ public final class CacheStateMachine implements StateMachine, ServiceQuery, Auto
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final CacheGetDecoder getDecoder = new CacheGetDecoder();
     private long lastQueryKeyHash;
+    // Gets answered by query() on this node: not replicated state (a follower's reads are its own).
+    private long queryHits;
+    private long queryMisses;
     private final CachePutDecoder putDecoder = new CachePutDecoder();
     private final CacheRemoveDecoder removeDecoder = new CacheRemoveDecoder();
     private final CacheIncrementDecoder incrementDecoder = new CacheIncrementDecoder();
@@ -749,12 +752,14 @@ public final class CacheStateMachine implements StateMachine, ServiceQuery, Auto
                 final int slot = store.find(hash, keyView, 0, keyView.capacity());
                 if (NONE == slot || store.isExpired(slot))
                 {
+                    queryMisses++;
                     return respond(response, responseOffset, Status.NOT_FOUND, 0, 0, Detail.NONE);
                 }
                 if (!fits(response, responseOffset, store.valueLength(slot)))
                 {
                     return respond(response, responseOffset, Status.TOO_LARGE, 0, 0, Detail.RESPONSE_TOO_LARGE);
                 }
+                queryHits++;
                 lastQueryKeyHash = hash;
                 return respondWithValue(response, responseOffset, Status.OK, slot);
             }
@@ -800,11 +805,18 @@ public final class CacheStateMachine implements StateMachine, ServiceQuery, Auto
         return store.bytesUsed();
     }
 
+    /**
+     * @return gets through the log that found their key, plus access hints that did (the leader's read hits):
+     * replicated state, equal on every replica at the same index.
+     */
     public long hits()
     {
         return store.hits();
     }
 
+    /**
+     * @return gets through the log that did not find their key: replicated state.
+     */
     public long misses()
     {
         return store.misses();
@@ -818,6 +830,25 @@ public final class CacheStateMachine implements StateMachine, ServiceQuery, Auto
     public long expirations()
     {
         return store.expirations();
+    }
+
+    /**
+     * @return gets {@link #query} answered with the value on this node. Unlike {@link #hits()} this is not
+     * replicated state: each node counts the reads it served (the leader's also reach {@link #hits()} through access
+     * hints); reads through a {@link CacheReader} are not counted.
+     */
+    public long queryHits()
+    {
+        return queryHits;
+    }
+
+    /**
+     * @return gets {@link #query} answered NOT_FOUND on this node (missing or expired key); not replicated state, as
+     * {@link #queryHits()}. Such a miss never reaches {@link #misses()}, which counts gets through the log.
+     */
+    public long queryMisses()
+    {
+        return queryMisses;
     }
 
     /**

@@ -97,18 +97,22 @@ final class CounterFile implements AutoCloseable
     }
 
     /**
-     * @return every grid counter in the file, in the order the node allocated them.
+     * @return every grid counter in the file: the node's (Raft, caches, locks) in the order the node allocated them,
+     * then the transport's, so that the role comes first.
      */
     List<Counter> gridCounters()
     {
         final List<Counter> counters = new ArrayList<>();
+        final List<Counter> transport = new ArrayList<>();
         reader.forEach((counterId, typeId, keyBuffer, label) ->
         {
             if (typeId >= FIRST_GRID_TYPE_ID && typeId <= LAST_GRID_TYPE_ID)
             {
-                counters.add(new Counter(typeId, label, reader.getCounterValue(counterId)));
+                (typeId < NodeCounters.ROLE_TYPE_ID ? transport : counters)
+                    .add(new Counter(typeId, label, reader.getCounterValue(counterId)));
             }
         });
+        counters.addAll(transport);
         return counters;
     }
 

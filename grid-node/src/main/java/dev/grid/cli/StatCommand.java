@@ -12,14 +12,18 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code grid stat [--watch]}: every counter each member publishes in its media driver's counters file (role, term,
- * leader, commit and applied index, sessions, elections, snapshots, malformed messages, and per transport messages
- * sent, received, retried and dropped), read from this process as AeronStat does. Members on this host only.
+ * {@code grid stat [--watch]}: every counter each member publishes in its media driver's counters file, read from this
+ * process as AeronStat does: the node's (role, term, leader, commit and applied index, sessions, elections, snapshots,
+ * malformed messages), each cache's (hits, misses, evictions, expirations, entries, bytes used, reads answered), the
+ * lock table's (held, waiting, grants, hand-offs, session releases, timeouts, refusals, fenced writes) and last the
+ * transport's (messages sent, received, retried and dropped). Members on this host only.
  */
 @Command(name = "stat", mixinStandardHelpOptions = true,
     description = {
-        "Prints the counters each node publishes (role, term, leader, commit and applied index, sessions, " +
-            "elections, snapshots, malformed messages, transport messages sent, received, retried and dropped).",
+        "Prints the counters each node publishes: role, term, leader, commit and applied index, sessions, " +
+            "elections, snapshots, malformed messages; per cache hits, misses, evictions, expirations, entries, " +
+            "bytes used and reads answered; locks held and waiting, grants, hand-offs, session releases, " +
+            "timeouts, refusals and fenced writes refused; transport messages sent, received, retried and dropped.",
         "Reads each member's media driver counters file on this host, so it needs no leader. Exit code 3 if no " +
             "member's counters could be read."})
 final class StatCommand implements Callable<Integer>

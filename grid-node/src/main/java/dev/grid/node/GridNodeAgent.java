@@ -10,6 +10,7 @@ import dev.grid.core.MessageBounds;
 import dev.grid.core.ServiceQuery;
 import dev.grid.core.StateChecksum;
 import dev.grid.core.StateMachine;
+import dev.grid.locks.LockTable;
 import dev.grid.sbe.CloseSessionRequestDecoder;
 import dev.grid.sbe.CommandRequestDecoder;
 import dev.grid.sbe.CommandResponseEncoder;
@@ -58,6 +59,7 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
     private final Int2ObjectHashMap<AccessHintBatch> hintsByCache = new Int2ObjectHashMap<>();
     private final int[] serviceIdsInOrder;
     private final CacheStateMachine[] caches;
+    private final LockTable locks;
     private final StateChecksum stateChecksum = new StateChecksum();
 
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
@@ -90,7 +92,7 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
         final GridNode.Context ctx,
         final EpochNanoClock clock,
         final CacheStateMachine[] caches,
-        final StateMachine locks,
+        final LockTable locks,
         final int locksServiceId)
     {
         this.memberId = ctx.transport().memberId();
@@ -98,8 +100,9 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
         this.clock = clock;
         this.hintIntervalNs = ctx.accessHintIntervalNs();
         this.caches = caches;
+        this.locks = locks;
         services.put(locksServiceId, locks);
-        queries.put(locksServiceId, (ServiceQuery)locks);
+        queries.put(locksServiceId, locks);
         serviceIdsInOrder = new int[caches.length + 1];
         serviceIdsInOrder[0] = locksServiceId;
         for (int i = 0; i < caches.length; i++)
@@ -128,7 +131,7 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
         this.raft = raft;
         connections = new ClientConnections(transport, ctx.transport().maxClients());
         pending = new PendingRequests(memberId, ctx.maxPendingRequests(), ctx.maxQueryLength());
-        counters = new NodeCounters(transport.aeron(), memberId);
+        counters = new NodeCounters(transport.aeron(), memberId, caches, locks);
     }
 
     public String roleName()

@@ -1,6 +1,10 @@
 package dev.grid.cli;
 
+import dev.grid.client.GridCache;
 import dev.grid.client.GridClient;
+import dev.grid.client.GridClientException;
+import dev.grid.sbe.ReadConsistency;
+import dev.grid.sbe.Status;
 import dev.grid.transport.AeronTransport;
 import dev.grid.transport.MemberEndpoints;
 import org.agrona.IoUtil;
@@ -27,6 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The command line against a real local cluster: {@code cluster start} launches three node processes once for the
@@ -38,6 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GridCliTest
 {
     private static final Pattern TOKEN = Pattern.compile("orders token=(\\d+)");
+    private static final Pattern LEADER = Pattern.compile("grid node=(\\d+) role [^\n]*= LEADER");
 
     private Path directory;
     private ClusterSpec cluster;
@@ -249,6 +255,58 @@ class GridCliTest
         {
             stranger.destroyForcibly().waitFor();
         }
+    }
+
+    @Test
+    @Order(8)
+    void statShowsTheLeadersCacheAndLockCounters() throws InterruptedException
+    {
+        final Result before = run("stat", "--dir", directory.toString());
+        final Matcher leader = LEADER.matcher(before.out);
+        assertThat(leader.find()).as(before.out).isTrue();
+        final String node = "grid node=" + leader.group(1) + " ";
+        final String[] labels = {node + "cache=default hits", node + "cache=default reads answered here, found",
+            node + "cache=default reads answered here, not found", node + "lock grants",
+            node + "fenced writes refused"};
+        final long[] expected = new long[labels.length];
+        for (int i = 0; i < labels.length; i++)
+        {
+            expected[i] = counter(before.out, labels[i]) + 1;
+        }
+
+        try (GridClient client = client())
+        {
+            final GridCache cache = client.cache("default");
+            cache.put("stat", "1");
+            assertThat(cache.get("stat", ReadConsistency.LINEARIZABLE)).isEqualTo("1");
+            assertThat(cache.get("stat-missing", ReadConsistency.LINEARIZABLE)).isNull();
+            final long token = client.locks().lock("stat-lock");
+            client.locks().unlock("stat-lock", token);
+            assertThatThrownBy(() -> cache.putFenced("stat", "2", "stat-lock", token))
+                .isInstanceOfSatisfying(GridClientException.class,
+                    refused -> assertThat(refused.status()).isEqualTo(Status.FENCED));
+        }
+
+        // The read hit reaches the replicated hits through the leader's next access hint, an entry later.
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        long[] actual;
+        Result after;
+        do
+        {
+            Thread.sleep(20);
+            after = run("stat", "--dir", directory.toString());
+            actual = new long[labels.length];
+            for (int i = 0; i < labels.length; i++)
+            {
+                actual[i] = counter(after.out, labels[i]);
+            }
+        }
+        while (actual[0] < expected[0] && System.nanoTime() < deadline);
+        assertThat(after.out).as("same leader").contains(node + "role (0 follower, 1 pre-candidate, 2 candidate, " +
+            "3 leader) = LEADER");
+        assertThat(actual).as(after.out).containsExactly(expected);
+        assertThat(counter(after.out, node + "cache=default entries")).isPositive();
+        assertThat(counter(after.out, node + "locks held")).isZero();
     }
 
     @Test

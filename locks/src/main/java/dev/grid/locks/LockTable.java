@@ -106,6 +106,15 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private final StateChecksum stateChecksum = new StateChecksum();
     private final SnapshotWriter checksumWriter = stateChecksum::update;
 
+    // What this table did since it was created, for the node's counters. Not replicated state: neither snapshot nor
+    // checksum holds them, so a restore keeps them and a restarted node counts what it applies again.
+    private long grants;
+    private long handOffs;
+    private long sessionReleases;
+    private long waitTimeouts;
+    private long refusals;
+    private long fenceRefusals;
+
     /**
      * Allocates everything the table will ever use.
      *
@@ -237,6 +246,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             final long sessionId = waiterSession[waiter];
             final long requestSequence = waiterSequence[waiter];
             removeWaiter(waiter);
+            waitTimeouts++;
             respondLater(sessionId, requestSequence, Status.TIMEOUT, index, slot);
         }
     }
@@ -266,6 +276,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             }
             if (holderSession[slot] == sessionId)
             {
+                sessionReleases++;
                 releaseAndHandOff(slot, index);
             }
         }
@@ -341,12 +352,13 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
 
     public boolean isCurrentToken(final DirectBuffer lockName, final int offset, final int length, final long token)
     {
-        if (token <= 0 || length <= 0 || length > maxNameLength)
+        final int slot = token > 0 && length > 0 && length <= maxNameLength ? find(lockName, offset, length) : NONE;
+        if (NONE != slot && this.token[slot] == token)
         {
-            return false;
+            return true;
         }
-        final int slot = find(lockName, offset, length);
-        return NONE != slot && this.token[slot] == token;
+        fenceRefusals++;
+        return false;
     }
 
     /**
@@ -381,6 +393,55 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     public int waiterCount()
     {
         return waiterCount;
+    }
+
+    /**
+     * @return acquires that made their owner the holder: at once, or handed off from a queue.
+     */
+    public long grants()
+    {
+        return grants;
+    }
+
+    /**
+     * @return grants to a queued request, on a release or when the holder's session closed or expired.
+     */
+    public long handOffs()
+    {
+        return handOffs;
+    }
+
+    /**
+     * @return locks released because their holder's session closed or expired.
+     */
+    public long sessionReleases()
+    {
+        return sessionReleases;
+    }
+
+    /**
+     * @return queued requests answered TIMEOUT because their wait ran out.
+     */
+    public long waitTimeouts()
+    {
+        return waitTimeouts;
+    }
+
+    /**
+     * @return commands and queries answered with neither OK nor PENDING (lock busy with no wait, limits, not the
+     * holder, ownership lost, already waiting, bad input).
+     */
+    public long refusals()
+    {
+        return refusals;
+    }
+
+    /**
+     * @return fence checks ({@link #isCurrentToken}) that found the token not current: writes refused FENCED.
+     */
+    public long fenceRefusals()
+    {
+        return fenceRefusals;
     }
 
     /**
@@ -521,6 +582,8 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             return NONE;
         }
         assert index > token[slot] : "a hand-off must raise the token: " + index + " after " + token[slot];
+        grants++;
+        handOffs++;
         final long sessionId = waiterSession[next];
         final long requestSequence = waiterSequence[next];
         holderSession[slot] = sessionId;
@@ -539,6 +602,10 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         final MutableDirectBuffer response,
         final int responseOffset)
     {
+        if (Status.OK != status && Status.PENDING != status)
+        {
+            refusals++;
+        }
         if (NONE == slot)
         {
             return LockResponses.encode(response, responseOffset, status, index, 0, 0, 0, 0, 0);
@@ -580,6 +647,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         final long index)
     {
         final int slot = lockCount++;
+        grants++;
         names.putBytes(nameOffset(slot), command, commandNameOffset, length);
         nameLength[slot] = length;
         nameHash[slot] = hash;
