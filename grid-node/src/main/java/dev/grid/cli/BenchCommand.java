@@ -133,6 +133,10 @@ final class BenchCommand implements Callable<Integer>
             printer.printf("cluster %s, leader member %d, client session %d%n", cluster.cluster.spec().members(),
                 client.leaderMemberId(), client.sessionId());
             printer.flush();
+            if (!operation.synchronous())
+            {
+                putFirstKey(gridCache, numberedKeys);
+            }
             if (operation.readsKeys())
             {
                 fill(gridCache, numberedKeys, printer);
@@ -201,13 +205,21 @@ final class BenchCommand implements Callable<Integer>
     }
 
     /**
-     * Puts every key the run reads, with a first synchronous put so a value the grid refuses is a clear error.
+     * One synchronous put before the run, so that a value the grid refuses (over its limit) is a clear error, not a
+     * run of failures.
      */
-    private void fill(final GridCache gridCache, final NumberedKeys numberedKeys, final PrintWriter printer)
+    private static void putFirstKey(final GridCache gridCache, final NumberedKeys numberedKeys)
     {
         final UnsafeBuffer key = new UnsafeBuffer(new byte[numberedKeys.maxKeyLength()]);
         final UnsafeBuffer value = new UnsafeBuffer(new byte[numberedKeys.maxValueLength()]);
         gridCache.put(key, 0, numberedKeys.key(key, 0), value, 0, numberedKeys.value(value, 0));
+    }
+
+    /**
+     * Puts every key the run reads.
+     */
+    private void fill(final GridCache gridCache, final NumberedKeys numberedKeys, final PrintWriter printer)
+    {
         final long startNs = System.nanoTime();
         final int failed = numberedKeys.putAll(gridCache, ClusterOptions.duration("--timeout", cluster.timeout));
         if (failed > 0)

@@ -86,7 +86,8 @@ class GridDemoTest
         final Path data = dir.resolve("data");
         demo = new DemoProcess("demo", "--dir", data.toString());
         demo.awaitOutput("client: session", 90);
-        demo.process.destroy();
+        // SIGTERM through the handle: Process.destroy() would also close the output stream the test reads.
+        assertThat(demo.process.toHandle().destroy()).isTrue();
         assertThat(demo.waitFor(60)).as("demo ended within 60 s of SIGTERM").isTrue();
         final String text = demo.output();
         assertThat(demo.exitCode()).as(text).isNotZero();
