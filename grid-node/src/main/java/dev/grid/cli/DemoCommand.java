@@ -6,6 +6,7 @@ import dev.grid.client.GridCache;
 import dev.grid.client.GridClient;
 import dev.grid.client.GridClientException;
 import dev.grid.client.GridLocks;
+import dev.grid.sbe.NodeRole;
 import dev.grid.sbe.ReadConsistency;
 import dev.grid.sbe.Status;
 import dev.grid.transport.MemberEndpoints;
@@ -30,6 +31,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code grid demo}, the README's main command: a local cluster of three node processes started as
@@ -125,19 +127,19 @@ final class DemoCommand implements Callable<Integer>
             cluster.write();
         }
         final Process[] nodes = NodeProcesses.startAll(cluster, NodeProcesses.DEFAULT_HEAP, timeoutNs, out);
-        final int leader = NodeProcesses.awaitLeader(cluster, timeoutNs);
-        if (leader < 0)
+        final int elected = NodeProcesses.awaitLeader(cluster, timeoutNs);
+        if (elected < 0)
         {
             throw new CliException(GridCli.UNAVAILABLE, "the nodes run but elected no leader within " + timeout);
         }
-        say(String.format("leader: member %d (pid %d), elected %,d ms after the start", leader, nodes[leader].pid(),
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - launchNs)));
+        say(String.format("leader: member %d (pid %d), elected %,d ms after the start", elected,
+            nodes[elected].pid(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - launchNs)));
         final GridClient connected = ClientOptions.connect(cluster, TimeUnit.SECONDS.toNanos(10));
         synchronized (this)
         {
             client = connected;
         }
-        say("client: session " + client.sessionId() + ", talking to member " + client.leaderMemberId());
+        say("client: session " + client.sessionId() + " with the leader, member " + client.leaderMemberId());
         final GridCache cache = client.cache("default");
         final long answerTimeoutNs = TimeUnit.SECONDS.toNanos(60);
 
@@ -166,6 +168,7 @@ final class DemoCommand implements Callable<Integer>
 
         showFencing(client.locks(), cache);
 
+        final int leader = currentLeader(timeoutNs);
         final ProcessHandle killed = NodeProcesses.running(cluster, leader)
             .orElseThrow(() -> new CliException(GridCli.UNAVAILABLE, "the leader, member " + leader +
                 ", is not running any more"));
@@ -221,6 +224,32 @@ final class DemoCommand implements Callable<Integer>
         {
             locks.unlock(LOCK, second);
         }
+    }
+
+    /**
+     * The member to kill: the one the client talks to as leader, once its own counters say it leads (leadership may
+     * have moved since the first election, e.g. while three JVMs compiled on two cores).
+     */
+    private int currentLeader(final long timeoutNs)
+    {
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        do
+        {
+            final int member = client.leaderMemberId();
+            if (member >= 0)
+            {
+                try (CounterFile counters = CounterFile.open(cluster.aeronDirectory(member)))
+                {
+                    if (null != counters && NodeRole.LEADER == counters.role())
+                    {
+                        return member;
+                    }
+                }
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+        while (System.nanoTime() < deadlineNs);
+        throw new CliException(GridCli.UNAVAILABLE, "the member the client talks to does not lead");
     }
 
     private FixedRateRun.Result roundTrips(
