@@ -28,7 +28,14 @@ final class ClientOptions
         {
             throw new CliException(GridCli.USAGE, "--timeout must be positive");
         }
-        final ClusterSpec spec = cluster.spec();
+        return connect(cluster.spec(), timeoutNs);
+    }
+
+    /**
+     * Connects a client to the cluster the spec describes, with this timeout for a leader and for each answer.
+     */
+    static GridClient connect(final ClusterSpec spec, final long timeoutNs)
+    {
         return GridClient.connect(new GridClient.Context()
             .requestTimeoutNs(timeoutNs)
             .cacheNames(spec.caches())

@@ -1,8 +1,6 @@
 package dev.grid.cli;
 
-import dev.grid.node.GridNodeMain;
 import dev.grid.node.NodeCounters;
-import dev.grid.sbe.NodeRole;
 import dev.grid.transport.MemberEndpoints;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,17 +11,13 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code grid cluster start|stop|status}: a local cluster of node processes on loopback, laid out in one directory
@@ -67,7 +61,7 @@ public final class ClusterCommand implements Runnable
             description = "a grid setting for every node (docs/operations.md), e.g. --set grid.log.sync=BATCH")
         Map<String, String> settings = new LinkedHashMap<>();
 
-        @Option(names = "--heap", paramLabel = "SIZE", defaultValue = "256m",
+        @Option(names = "--heap", paramLabel = "SIZE", defaultValue = NodeProcesses.DEFAULT_HEAP,
             description = "each node's maximum heap (default: ${DEFAULT-VALUE}; caches live off-heap)")
         String heap;
 
@@ -81,22 +75,8 @@ public final class ClusterCommand implements Runnable
             final long timeoutNs = ClusterOptions.duration("--timeout", timeout);
             final ClusterSpec cluster = existingOrNew();
             final int count = cluster.endpoints().count();
-            final Process[] started = new Process[count];
-            final long[] logOffsets = new long[count];
-            for (int member = 0; member < count; member++)
-            {
-                logOffsets[member] = cluster.logFile(member).toFile().length();
-                started[member] = NodeProcesses.start(cluster, member, heap);
-            }
-            for (int member = 0; member < count; member++)
-            {
-                awaitReady(cluster, member, started, logOffsets[member], timeoutNs);
-                out.println("member " + member + ": pid " + started[member].pid() + ", peer " +
-                    cluster.endpoints().peerEndpoint(member) + ", client " +
-                    cluster.endpoints().clientEndpoint(member) + ", log " + cluster.logFile(member));
-                out.flush();
-            }
-            final int leader = awaitLeader(cluster, timeoutNs);
+            NodeProcesses.startAll(cluster, heap, timeoutNs, out);
+            final int leader = NodeProcesses.awaitLeader(cluster, timeoutNs);
             if (leader < 0)
             {
                 throw new CliException(GridCli.UNAVAILABLE, "the nodes run but elected no leader within " + timeout +
@@ -140,63 +120,6 @@ public final class ClusterCommand implements Runnable
             spec.commandLine().getOut().println("restarting the cluster of " + count + " in " + directory.path +
                 " on its data");
             return existing;
-        }
-
-        private void awaitReady(
-            final ClusterSpec cluster, final int member, final Process[] started, final long logOffset,
-            final long timeoutNs)
-        {
-            final long deadline = System.nanoTime() + timeoutNs;
-            while (System.nanoTime() < deadline)
-            {
-                final String output = readFrom(cluster.logFile(member), logOffset);
-                if (output.contains(GridNodeMain.READY_LINE_PREFIX))
-                {
-                    return;
-                }
-                if (!started[member].isAlive())
-                {
-                    killAll(cluster, started);
-                    throw new CliException(GridCli.UNAVAILABLE, "member " + member + " exited with " +
-                        started[member].exitValue() + " before it was ready; its output:\n" + output.strip());
-                }
-                sleep(20);
-            }
-            killAll(cluster, started);
-            throw new CliException(GridCli.UNAVAILABLE, "member " + member + " was not ready within " + timeout +
-                "; its output:\n" + readFrom(cluster.logFile(member), logOffset).strip());
-        }
-
-        private static void killAll(final ClusterSpec cluster, final Process[] started)
-        {
-            for (int member = 0; member < started.length; member++)
-            {
-                if (null != started[member])
-                {
-                    NodeProcesses.stop(cluster, member, started[member].toHandle(), 0);
-                }
-            }
-        }
-
-        private static int awaitLeader(final ClusterSpec cluster, final long timeoutNs)
-        {
-            final long deadline = System.nanoTime() + timeoutNs;
-            do
-            {
-                for (int member = 0; member < cluster.endpoints().count(); member++)
-                {
-                    try (CounterFile counters = CounterFile.open(cluster.aeronDirectory(member)))
-                    {
-                        if (null != counters && NodeRole.LEADER == counters.role())
-                        {
-                            return member;
-                        }
-                    }
-                }
-                sleep(50);
-            }
-            while (System.nanoTime() < deadline);
-            return -1;
         }
     }
 
@@ -301,39 +224,6 @@ public final class ClusterCommand implements Runnable
                 }
             }
             return alive > 0 ? GridCli.OK : GridCli.UNAVAILABLE;
-        }
-    }
-
-    private static String readFrom(final Path file, final long offset)
-    {
-        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r"))
-        {
-            final long length = in.length();
-            if (length <= offset)
-            {
-                return "";
-            }
-            final byte[] bytes = new byte[(int)Math.min(length - offset, 1 << 20)];
-            in.seek(offset);
-            in.readFully(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-        catch (final IOException ex)
-        {
-            return "";
-        }
-    }
-
-    private static void sleep(final long millis)
-    {
-        try
-        {
-            Thread.sleep(millis);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new CliException(GridCli.UNAVAILABLE, "interrupted");
         }
     }
 }

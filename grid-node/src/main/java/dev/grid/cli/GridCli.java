@@ -11,7 +11,7 @@ import java.io.PrintWriter;
 
 /**
  * The grid's command line ({@code bin/grid}): a local cluster of node processes, cache and lock commands against any
- * cluster, the counters every node publishes, and the tools (trace replay, the demo).
+ * cluster, the counters every node publishes, and the tools (trace replay, the latency bench, the demo).
  * <p>
  * Exit codes: {@link #OK}, {@link #NO} (the grid answered no: a key not found, a lock not granted or not held),
  * {@link #USAGE} (bad arguments, an unknown cache, no cluster given), {@link #UNAVAILABLE} (no leader, no answer,
@@ -32,6 +32,7 @@ import java.io.PrintWriter;
         LockCommands.Unlock.class,
         StatCommand.class,
         TraceCommand.class,
+        BenchCommand.class,
         DemoCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -3,12 +3,15 @@ package dev.grid.cli;
 import dev.grid.core.JvmFlags;
 import dev.grid.node.GridNode;
 import dev.grid.node.GridNodeMain;
+import dev.grid.sbe.NodeRole;
 import dev.grid.transport.AeronTransport;
 
 import org.agrona.IoUtil;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class NodeProcesses
 {
+    /** Each node's maximum heap unless told otherwise (caches live off-heap). */
+    static final String DEFAULT_HEAP = "256m";
+
     private NodeProcesses()
     {
     }
@@ -63,6 +69,98 @@ final class NodeProcesses
         catch (final IOException ex)
         {
             throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Starts every member of the cluster and waits for each one's ready line, printing one line per member (pid,
+     * endpoints, log file). If a member exits or is not ready within the timeout, every member started is stopped.
+     *
+     * @return the processes, by member id.
+     * @throws CliException (cluster unavailable) with the failing member's output.
+     */
+    static Process[] startAll(
+        final ClusterSpec cluster, final String heap, final long timeoutNs, final PrintWriter out)
+    {
+        final int count = cluster.endpoints().count();
+        final Process[] started = new Process[count];
+        final long[] logOffsets = new long[count];
+        for (int member = 0; member < count; member++)
+        {
+            logOffsets[member] = cluster.logFile(member).toFile().length();
+            started[member] = start(cluster, member, heap);
+        }
+        for (int member = 0; member < count; member++)
+        {
+            awaitReady(cluster, member, started, logOffsets[member], timeoutNs);
+            out.println("member " + member + ": pid " + started[member].pid() + ", peer " +
+                cluster.endpoints().peerEndpoint(member) + ", client " + cluster.endpoints().clientEndpoint(member) +
+                ", log " + cluster.logFile(member));
+            out.flush();
+        }
+        return started;
+    }
+
+    /**
+     * Waits until a member's counters say it leads.
+     *
+     * @return the leader's member id, or -1 if none led within the timeout.
+     */
+    static int awaitLeader(final ClusterSpec cluster, final long timeoutNs)
+    {
+        final long deadline = System.nanoTime() + timeoutNs;
+        do
+        {
+            for (int member = 0; member < cluster.endpoints().count(); member++)
+            {
+                try (CounterFile counters = CounterFile.open(cluster.aeronDirectory(member)))
+                {
+                    if (null != counters && NodeRole.LEADER == counters.role())
+                    {
+                        return member;
+                    }
+                }
+            }
+            sleep(50);
+        }
+        while (System.nanoTime() < deadline);
+        return -1;
+    }
+
+    private static void awaitReady(
+        final ClusterSpec cluster, final int member, final Process[] started, final long logOffset,
+        final long timeoutNs)
+    {
+        final long deadline = System.nanoTime() + timeoutNs;
+        while (System.nanoTime() < deadline)
+        {
+            final String output = readFrom(cluster.logFile(member), logOffset);
+            if (output.contains(GridNodeMain.READY_LINE_PREFIX))
+            {
+                return;
+            }
+            if (!started[member].isAlive())
+            {
+                stopAll(cluster, started);
+                throw new CliException(GridCli.UNAVAILABLE, "member " + member + " exited with " +
+                    started[member].exitValue() + " before it was ready; its output:\n" + output.strip());
+            }
+            sleep(20);
+        }
+        stopAll(cluster, started);
+        throw new CliException(GridCli.UNAVAILABLE, "member " + member + " was not ready within " +
+            TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms; its output:\n" +
+            readFrom(cluster.logFile(member), logOffset).strip());
+    }
+
+    private static void stopAll(final ClusterSpec cluster, final Process[] started)
+    {
+        for (int member = 0; member < started.length; member++)
+        {
+            if (null != started[member])
+            {
+                stop(cluster, member, started[member].toHandle(), 0);
+            }
         }
     }
 
@@ -185,6 +283,39 @@ final class NodeProcesses
         catch (final IOException ex)
         {
             return List.of();
+        }
+    }
+
+    private static String readFrom(final Path file, final long offset)
+    {
+        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r"))
+        {
+            final long length = in.length();
+            if (length <= offset)
+            {
+                return "";
+            }
+            final byte[] bytes = new byte[(int)Math.min(length - offset, 1 << 20)];
+            in.seek(offset);
+            in.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            return "";
+        }
+    }
+
+    private static void sleep(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new CliException(GridCli.UNAVAILABLE, "interrupted");
         }
     }
 }

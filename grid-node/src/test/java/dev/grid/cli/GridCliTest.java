@@ -17,6 +17,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import picocli.CommandLine;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,6 +34,7 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The command line against a real local cluster: {@code cluster start} launches three node processes once for the
@@ -310,6 +313,81 @@ class GridCliTest
     }
 
     @Test
+    @Order(9)
+    void benchPrintsMonotonicPercentilesAndWritesTheHistogramAndAPlot() throws IOException
+    {
+        final Path out = directory.resolve("bench");
+        final Result bench = run("bench", "--op", "put", "--rate", "500", "--duration", "2s", "--warmup", "500ms",
+            "--keys", "100", "--out", out.toString(), "--dir", directory.toString());
+        assertThat(bench.exitCode).as(bench.toString()).isZero();
+        assertThat(bench.out).contains("grid bench: put at 500 ops/s for 2s after 500ms of warm-up",
+            "latency from each operation's scheduled start (coordinated omission corrected):");
+
+        final double[] percentiles = new double[BenchCommand.PERCENTILES.length + 1];
+        for (int i = 0; i < BenchCommand.PERCENTILES.length; i++)
+        {
+            percentiles[i] = micros(bench.out, BenchCommand.percentileName(BenchCommand.PERCENTILES[i]));
+        }
+        percentiles[percentiles.length - 1] = micros(bench.out, "max");
+        assertThat(percentiles[0]).as("p50 of a put round trip, us").isGreaterThan(1.0);
+        for (int i = 1; i < percentiles.length; i++)
+        {
+            assertThat(percentiles[i]).as(bench.out).isGreaterThanOrEqualTo(percentiles[i - 1]);
+        }
+        assertThat(bench.out).containsPattern("  count +1,000 +of 1,000 scheduled\n");
+        final Matcher achieved = Pattern.compile("  achieved +([\\d,.]+) ops/s").matcher(bench.out);
+        assertThat(achieved.find()).as(bench.out).isTrue();
+        assertThat(Double.parseDouble(achieved.group(1).replace(",", ""))).isBetween(1.0, 500.0);
+
+        final Path hgrm = out.resolve("put-500.hgrm");
+        final Path png = out.resolve("put-500.png");
+        assertThat(bench.out).contains("wrote " + hgrm, " and " + png);
+        final Matcher max = Pattern.compile("#\\[Max += +([\\d.]+), Total count += +(\\d+)]")
+            .matcher(Files.readString(hgrm));
+        assertThat(max.find()).as("the .hgrm file's summary").isTrue();
+        assertThat(Double.parseDouble(max.group(1))).as("max in the .hgrm, us")
+            .isCloseTo(percentiles[percentiles.length - 1], within(0.1));
+        assertThat(max.group(2)).isEqualTo("1000");
+        final BufferedImage plot = ImageIO.read(png.toFile());
+        assertThat(plot).as("a PNG").isNotNull();
+        assertThat(plot.getWidth()).isPositive();
+    }
+
+    @Test
+    @Order(10)
+    void benchRefusesBadArgumentsAndSaysWhenTheClusterIsUnavailable() throws IOException
+    {
+        final String[][] badArguments = {
+            {"--op", "frob"}, {"--rate", "0"}, {"--duration", "soon"}, {"--duration", "0s"}, {"--warmup", "-1s"},
+            {"--value-size", "0"}, {"--keys", "0"}, {"--in-flight", "65"}, {"--idle", "nap"}, {"--rate", "many"}};
+        final String[] messages = {
+            "--op must be put, get, get-local or lock, not frob", "--rate must be 1 to 1,000,000",
+            "--duration soon is not a duration", "--duration must be positive", "--warmup",
+            "--value-size must be 1 to 65536 bytes, not 0", "--keys must be 1 to 100,000,000, not 0",
+            "--in-flight must be 1 to 64, not 65", "--idle must be backoff, park or spin, not nap", "'many'"};
+        for (int i = 0; i < badArguments.length; i++)
+        {
+            final List<String> args = new ArrayList<>(List.of("bench", "--dir", directory.toString(), "--out",
+                directory.resolve("bad-bench").toString()));
+            args.addAll(List.of(badArguments[i]));
+            final Result bad = run(args.toArray(new String[0]));
+            assertThat(bad.exitCode).as(bad.toString()).isEqualTo(GridCli.USAGE);
+            assertThat(bad.err).as(String.join(" ", badArguments[i])).contains(messages[i]);
+        }
+        final Result tooLarge = run("bench", "--value-size", "8192", "--duration", "1s", "--out",
+            directory.resolve("bad-bench").toString(), "--dir", directory.toString());
+        assertThat(tooLarge.exitCode).as(tooLarge.toString()).isEqualTo(GridCli.USAGE);
+        assertThat(tooLarge.err).contains("over the grid's limit");
+        assertThat(directory.resolve("bad-bench")).doesNotExist();
+
+        final Path nobody = Files.createTempDirectory(directory, "nobody-bench");
+        ClusterSpec.create(nobody, MemberEndpoints.freeLoopback(3).toString(), "default", Map.of()).write();
+        final Result unavailable = run("bench", "--timeout", "1s", "--dir", nobody.toString());
+        assertThat(unavailable.exitCode).as(unavailable.toString()).isEqualTo(GridCli.UNAVAILABLE);
+        assertThat(unavailable.err).contains("no leader");
+    }
+
+    @Test
     @Order(100)
     void stopStopsEveryNodeAndLeavesNoProcessBehind()
     {
@@ -343,6 +421,14 @@ class GridCliTest
         final Matcher matcher = TOKEN.matcher(result.out);
         assertThat(matcher.find()).as(result.out).isTrue();
         return Long.parseLong(matcher.group(1));
+    }
+
+    private static double micros(final String bench, final String percentile)
+    {
+        final Matcher matcher = Pattern.compile("\\n  " + Pattern.quote(percentile) + " +([\\d,.]+) us\\n")
+            .matcher(bench);
+        assertThat(matcher.find()).as(percentile + " in\n" + bench).isTrue();
+        return Double.parseDouble(matcher.group(1).replace(",", ""));
     }
 
     private static long counter(final String stat, final String label)

@@ -1,10 +1,9 @@
 package dev.grid.node;
 
+import dev.grid.bench.NumberedKeys;
 import dev.grid.client.GridCache;
 import dev.grid.client.GridClient;
 import dev.grid.client.GridClientException;
-import dev.grid.client.GridRequest;
-import dev.grid.sbe.CacheResponseDecoder;
 import dev.grid.sbe.ReadConsistency;
 import dev.grid.sbe.Status;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -20,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class FailoverTest
 {
-    private static final int KEYS = 10_000;
+    private static final NumberedKeys NUMBERED = new NumberedKeys("key", 10_000, 0);
+    private static final long ANSWER_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(120);
     private static final String LOCK = "orders";
     private static final UnsafeBuffer COUNTER = new UnsafeBuffer("exactly-once".getBytes(StandardCharsets.US_ASCII));
 
@@ -45,7 +44,7 @@ class FailoverTest
         try (ProcessCluster cluster = new ProcessCluster(3, dir); GridClient client = cluster.client())
         {
             final GridCache cache = client.cache("default");
-            assertThat(GridDemo.putPipelined(cache, KEYS)).as("failed puts").isZero();
+            assertThat(NUMBERED.putAll(cache, ANSWER_TIMEOUT_NS)).as("failed puts").isZero();
 
             // A client process takes the lock; this client queues behind it; then the holder's process dies.
             final ProcessCluster.ChildProcess holder = cluster.startJava("lock-holder", LockHolderMain.class, LOCK);
@@ -107,7 +106,8 @@ class FailoverTest
             assertThat(cache.increment(COUNTER, 0, COUNTER.capacity(), 0))
                 .as("counter after retries across the failover").isEqualTo(acknowledged.get());
 
-            assertThat(missingOrWrong(cache)).as("acknowledged keys missing or wrong after failover").isZero();
+            assertThat(NUMBERED.missingOrWrong(cache, ReadConsistency.LINEARIZABLE, ANSWER_TIMEOUT_NS))
+                .as("acknowledged keys missing or wrong after failover").isZero();
 
             // The killed leader comes back from its data directory and catches up to the same state.
             cluster.startNode(oldLeader).awaitLine(GridNodeMain.READY_LINE_PREFIX);
@@ -128,49 +128,6 @@ class FailoverTest
                     ex -> assertThat(ex.status()).isEqualTo(Status.FENCED));
             assertThat(cache.putFenced("fenced", "current", LOCK, grantedToken)).isPositive();
         }
-    }
-
-    /**
-     * Reads every key back (linearizable), pipelined.
-     *
-     * @return how many were missing or held another value.
-     */
-    private static int missingOrWrong(final GridCache cache)
-    {
-        final AtomicInteger done = new AtomicInteger();
-        final AtomicInteger bad = new AtomicInteger();
-        final UnsafeBuffer key = new UnsafeBuffer(new byte[32]);
-        for (int i = 0; i < KEYS; i++)
-        {
-            final int keyLength = key.putStringWithoutLengthAscii(0, "key-" + i);
-            final byte[] expected = ("value-" + i).getBytes(StandardCharsets.US_ASCII);
-            cache.getAsync(key, 0, keyLength, ReadConsistency.LINEARIZABLE, request ->
-            {
-                if (!holds(request, expected))
-                {
-                    bad.incrementAndGet();
-                }
-                done.incrementAndGet();
-            });
-        }
-        awaitCount(done, KEYS);
-        return bad.get();
-    }
-
-    private static boolean holds(final GridRequest request, final byte[] expected)
-    {
-        if (Status.OK != request.status())
-        {
-            return false;
-        }
-        final CacheResponseDecoder response = request.cacheResponse();
-        if (Status.OK != response.status())
-        {
-            return false;
-        }
-        final byte[] actual = new byte[response.valueLength()];
-        response.getValue(actual, 0, actual.length);
-        return Arrays.equals(expected, actual);
     }
 
     private static void assertSameStateEverywhere(final ProcessCluster cluster, final GridClient client)
@@ -207,18 +164,5 @@ class FailoverTest
             ProcessCluster.sleep(100);
         }
         throw new AssertionError("members did not converge within 30 s: " + last);
-    }
-
-    private static void awaitCount(final AtomicInteger count, final int expected)
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (count.get() < expected)
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new AssertionError(count.get() + " of " + expected + " answered within 120 s");
-            }
-            ProcessCluster.sleep(1);
-        }
     }
 }
