@@ -57,11 +57,12 @@ public final class NumberedKeys
     }
 
     /**
-     * @return the longest value, in bytes.
+     * @return the room {@link #value} needs to write any value, in bytes (a fixed size shorter than
+     * {@code value-i} cuts it, after writing it).
      */
     public int maxValueLength()
     {
-        return valueSize > 0 ? valueSize : "value-".length() + Integer.toString(count - 1).length();
+        return Math.max(valueSize, "value-".length() + Integer.toString(count - 1).length());
     }
 
     /**
