@@ -244,8 +244,10 @@ public final class GridClient implements AutoCloseable
      * How an application thread waits for the client thread: spin briefly (an answer over IPC or a fast network
      * takes microseconds), then yield, then park in 50 us steps so a waiting thread gives its core back. No state,
      * so no allocation and no sharing between threads.
+     *
+     * @param spins how many times the caller has waited for the same thing so far.
      */
-    static void pause(final int spins)
+    public static void pause(final int spins)
     {
         if (spins < 200)
         {

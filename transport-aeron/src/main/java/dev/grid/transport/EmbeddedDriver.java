@@ -30,10 +30,23 @@ public final class EmbeddedDriver implements AutoCloseable
      */
     public static EmbeddedDriver launch(final String aeronDirectoryName, final boolean busySpin)
     {
+        return new EmbeddedDriver(MediaDriver.launch(context(aeronDirectoryName, busySpin)));
+    }
+
+    /**
+     * The settings of the grid's embedded driver, for a driver launched another way (the end-to-end benchmark gives
+     * Aeron Cluster's members the same driver settings as the grid's nodes).
+     *
+     * @param aeronDirectoryName where the driver keeps its files.
+     * @param busySpin           spin instead of backing off.
+     * @return a new, unconcluded driver context.
+     */
+    public static MediaDriver.Context context(final String aeronDirectoryName, final boolean busySpin)
+    {
         final IdleStrategy idle = busySpin ?
             new BusySpinIdleStrategy() :
             new BackoffIdleStrategy(64, 64, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
-        return new EmbeddedDriver(MediaDriver.launch(new MediaDriver.Context()
+        return new MediaDriver.Context()
             .aeronDirectoryName(aeronDirectoryName)
             .threadingMode(ThreadingMode.SHARED)
             .sharedIdleStrategy(idle)
@@ -45,7 +58,7 @@ public final class EmbeddedDriver implements AutoCloseable
             // driver before Raft's own timeouts decide.
             .clientLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(10))
             .imageLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(10))
-            .publicationConnectionTimeoutNs(TimeUnit.SECONDS.toNanos(10))));
+            .publicationConnectionTimeoutNs(TimeUnit.SECONDS.toNanos(10));
     }
 
     public String aeronDirectoryName()

@@ -220,6 +220,26 @@ class AeronTransportTest
         assertThat(MemberEndpoints.parse(" 1=b:3:4 , 0=a:1:2 ").toString()).isEqualTo("0=a:1:2,1=b:3:4");
     }
 
+    @Test
+    void freeLoopbackPortsAreDistinctAndBindable() throws Exception
+    {
+        final int[] ports = MemberEndpoints.freeLoopbackUdpPorts(6);
+        assertThat(ports).hasSize(6).doesNotHaveDuplicates();
+        for (final int port : ports)
+        {
+            assertThat(port).isBetween(1, 65535);
+            try (DatagramSocket socket = new DatagramSocket(port, java.net.InetAddress.getLoopbackAddress()))
+            {
+                assertThat(socket.getLocalPort()).isEqualTo(port);
+            }
+        }
+        final MemberEndpoints members = MemberEndpoints.freeLoopback(3);
+        assertThat(members.count()).isEqualTo(3);
+        assertThat(java.util.stream.IntStream.range(0, 3)
+            .mapToObj(i -> List.of(members.peerEndpoint(i), members.clientEndpoint(i)))
+            .flatMap(List::stream)).doesNotHaveDuplicates().allMatch(endpoint -> endpoint.startsWith("localhost:"));
+    }
+
     private static int freePort() throws Exception
     {
         try (DatagramSocket socket = new DatagramSocket(0))
