@@ -143,7 +143,7 @@ final class ClientConductor implements Agent
             nextTimerNs = nowNs + TIMER_INTERVAL_NS;
             work += timers();
         }
-        return work;
+        return work + transport.invokeDriver();
     }
 
     public void onClose()
