@@ -27,6 +27,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The client's one thread: it owns the session and the transport. It takes requests the application threads
@@ -143,7 +144,7 @@ final class ClientConductor implements Agent
             nextTimerNs = nowNs + TIMER_INTERVAL_NS;
             work += timers();
         }
-        return work;
+        return work + transport.invokeDriver();
     }
 
     public void onClose()
@@ -576,7 +577,10 @@ final class ClientConductor implements Agent
         }
         else
         {
+            // Read before DONE: from then on the caller may release the slot and another thread take it.
+            final Thread waiter = request.waiter;
             request.state = GridRequest.DONE;
+            LockSupport.unpark(waiter);
         }
     }
 

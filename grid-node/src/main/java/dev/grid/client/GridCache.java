@@ -334,15 +334,35 @@ public final class GridCache
         }
         request.commandLength = request.cacheCommands.put(mode, request.keyView, 0, keyLength, request.valueView, 0,
             valueLength, ttlNanos, expectedVersion);
-        final CacheResponseDecoder response = command(request, mode.name().toLowerCase());
+        final CacheResponseDecoder response = command(request, verb(mode));
         final Status status = response.status();
         if ((CachePutMode.PUT_IF_ABSENT == mode && Status.ALREADY_EXISTS == status) ||
             (CachePutMode.COMPARE_AND_SET == mode && (Status.VERSION_MISMATCH == status || Status.NOT_FOUND == status)))
         {
             return 0;
         }
-        requireOk(response, mode.name().toLowerCase());
+        requireOk(response, verb(mode));
         return response.version();
+    }
+
+    /**
+     * @return the mode as the verb of an error message; constants, so a write allocates no text.
+     */
+    private static String verb(final CachePutMode mode)
+    {
+        switch (mode)
+        {
+            case PUT:
+                return "put";
+            case PUT_IF_ABSENT:
+                return "put_if_absent";
+            case REPLACE:
+                return "replace";
+            case COMPARE_AND_SET:
+                return "compare_and_set";
+            default:
+                return "write";
+        }
     }
 
     private void prepareCommand(final GridRequest request)

@@ -64,7 +64,7 @@ public final class GridLocks
             final int nameLength = request.putName(name);
             request.commandLength = request.lockCommands.release(
                 request.command, 0, request.name, 0, nameLength, Thread.currentThread().getId(), token);
-            final LockResponseDecoder response = command(request, "unlock " + name, client.context().requestTimeoutNs());
+            final LockResponseDecoder response = command(request, "unlock ", name, client.context().requestTimeoutNs());
             if (Status.OK != response.status())
             {
                 throw GridClientException.of(response.status(), "unlock " + name);
@@ -117,7 +117,7 @@ public final class GridLocks
             request.commandLength = request.lockCommands.acquire(
                 request.command, 0, request.name, 0, nameLength, Thread.currentThread().getId(), waitNs, 0, 0);
             request.mayBePending = true;
-            final LockResponseDecoder response = command(request, "lock " + name, requestTimeoutNs);
+            final LockResponseDecoder response = command(request, "lock ", name, requestTimeoutNs);
             switch (response.status())
             {
                 case OK:
@@ -134,7 +134,12 @@ public final class GridLocks
         }
     }
 
-    private LockResponseDecoder command(final GridRequest request, final String what, final long timeoutNs)
+    /**
+     * Runs a lock command; {@code verb} and {@code name} make the error message (only built on an error, so a call
+     * allocates no text).
+     */
+    private LockResponseDecoder command(
+        final GridRequest request, final String verb, final String name, final long timeoutNs)
     {
         request.kind = GridRequest.COMMAND;
         request.serviceId = serviceId;
@@ -145,11 +150,11 @@ public final class GridLocks
             // The grid expired this client's session (no keep-alive within its timeout): it released every lock
             // the session held. The client goes on with a new session.
             throw new GridClientException.OwnershipLostException(
-                what + ": this client's session expired and the grid released its locks");
+                verb + name + ": this client's session expired and the grid released its locks");
         }
         if (Status.OK != request.status())
         {
-            throw GridClientException.of(request.status(), what);
+            throw GridClientException.of(request.status(), verb + name);
         }
         return request.lockResponse();
     }

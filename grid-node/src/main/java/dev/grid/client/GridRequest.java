@@ -46,6 +46,8 @@ public final class GridRequest
     final UnsafeBuffer name;
 
     volatile int state = IDLE;
+    /** The thread waiting in {@link GridClient#execute} for this request, woken when it is done. */
+    Thread waiter;
     int kind;
     int serviceId;
     int commandLength;

@@ -2,6 +2,7 @@ package dev.grid.node;
 
 import dev.grid.cache.CacheContext;
 import dev.grid.cache.CachePolicy;
+import dev.grid.cache.CacheReader;
 import dev.grid.cache.CacheStateMachine;
 import dev.grid.cache.Caches;
 import dev.grid.consensus.FileSnapshotStore;
@@ -128,6 +129,24 @@ public final class GridNode implements AutoCloseable
     public Context context()
     {
         return ctx;
+    }
+
+    /**
+     * A local read of this node's copy of a cache, for an application thread embedding the node: no message, no
+     * Raft, possibly stale (see {@link CacheReader}). Reads through it do not count toward LRU/LFU order.
+     *
+     * @param cacheName a cache this node serves.
+     * @return a new reader, for one thread.
+     * @throws IllegalArgumentException if the node serves no cache of that name.
+     */
+    public CacheReader newCacheReader(final String cacheName)
+    {
+        final CacheStateMachine cache = caches.byName(cacheName);
+        if (null == cache)
+        {
+            throw new IllegalArgumentException("this node serves no cache named '" + cacheName + "'");
+        }
+        return cache.newReader();
     }
 
     /**
@@ -313,7 +332,11 @@ public final class GridNode implements AutoCloseable
             return contexts;
         }
 
-        static IdleStrategy idleStrategy(final String name)
+        /**
+         * @param name backoff, busy-spin, yield or sleep (the values of {@link #IDLE_STRATEGY_PROP_NAME}).
+         * @return a new idle strategy of that name, as a node's agent uses it.
+         */
+        public static IdleStrategy idleStrategy(final String name)
         {
             switch (name.trim().toLowerCase())
             {

@@ -39,8 +39,9 @@ import java.nio.ByteBuffer;
 /**
  * The node's one thread. Each duty cycle polls peers (into Raft), polls clients (into Raft, or answered at once),
  * appends the access hints the leader collected, and ticks Raft, which syncs the log, commits, sends, applies
- * committed entries to the caches and the lock table, and answers through {@link ClientEgress}. Everything it
- * touches is single-threaded and allocated at start: steady state allocates nothing.
+ * committed entries to the caches and the lock table, and answers through {@link ClientEgress}; then it runs the
+ * embedded media driver's duty cycle (when the driver has no thread of its own), which sends and receives.
+ * Everything it touches is single-threaded and allocated at start: steady state allocates nothing.
  */
 final class GridNodeAgent implements Agent, Outbox, ClientEgress
 {
@@ -156,7 +157,8 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
             work += connections.closeIdle(nowNs);
         }
         counters.update(raft);
-        return work;
+        // Last, so what this cycle published leaves at once (and what arrived meanwhile is read next cycle).
+        return work + transport.invokeDriver();
     }
 
     public void onStart()

@@ -1,11 +1,13 @@
 package dev.grid.node;
 
+import dev.grid.cache.CacheReader;
 import dev.grid.client.GridCache;
 import dev.grid.client.GridClient;
 import dev.grid.client.GridClientException;
 import dev.grid.client.GridLocks;
 import dev.grid.sbe.ReadConsistency;
 import dev.grid.sbe.Status;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +49,35 @@ class GridClusterTest
             locks.unlock("orders", token);
             assertThat(locks.currentToken("orders")).isZero();
             assertThat(locks.tryLock("orders", 0, TimeUnit.SECONDS)).isGreaterThan(token);
+        }
+    }
+
+    @Test
+    void anEmbeddingApplicationReadsEachReplicasCacheLocally()
+    {
+        try (LocalCluster cluster = new LocalCluster(3, dir); GridClient client = cluster.client())
+        {
+            final long version = client.cache("default").put("greeting", "hello");
+            final UnsafeBuffer key = new UnsafeBuffer("greeting".getBytes(StandardCharsets.US_ASCII));
+            final UnsafeBuffer missing = new UnsafeBuffer("missing".getBytes(StandardCharsets.US_ASCII));
+            final UnsafeBuffer value = new UnsafeBuffer(new byte[64]);
+            for (final GridNode node : cluster.nodes)
+            {
+                final CacheReader reader = node.newCacheReader("default");
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                int length;
+                while ((length = reader.get(key, 0, key.capacity(), value, 0)) == CacheReader.MISS &&
+                    System.nanoTime() < deadline)
+                {
+                    Thread.onSpinWait();
+                }
+                assertThat(length).as("member %d", node.memberId()).isEqualTo(5);
+                assertThat(value.getStringWithoutLengthAscii(0, length)).isEqualTo("hello");
+                assertThat(reader.lastVersion()).isEqualTo(version);
+                assertThat(reader.get(missing, 0, missing.capacity(), value, 0)).isEqualTo(CacheReader.MISS);
+            }
+            assertThatThrownBy(() -> cluster.nodes[0].newCacheReader("nope"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no cache named 'nope'");
         }
     }
 

@@ -10,6 +10,7 @@ import io.aeron.logbuffer.FragmentHandler;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.SystemUtil;
+import org.agrona.concurrent.AgentInvoker;
 
 /**
  * A node's side of the wire: SBE messages to and from its peers, requests in from clients, responses out to them.
@@ -30,6 +31,8 @@ public final class AeronTransport implements AutoCloseable
 
     private final Context ctx;
     private final EmbeddedDriver driver;
+    private final AgentInvoker driverInvoker;
+    private final AgentInvoker clientInvoker;
     private final Aeron aeron;
     private final ExclusivePublication[] peers;
     private final Subscription peerSubscription;
@@ -49,10 +52,12 @@ public final class AeronTransport implements AutoCloseable
         Aeron aeron = null;
         try
         {
-            driver = ctx.embeddedDriver() ? EmbeddedDriver.launch(ctx.aeronDirectoryName(), ctx.busySpin()) : null;
-            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(ctx.aeronDirectoryName()));
+            driver = EmbeddedDriver.launchFor(ctx);
+            aeron = connect(ctx, driver);
             this.driver = driver;
             this.aeron = aeron;
+            driverInvoker = null == driver ? null : driver.invoker();
+            clientInvoker = aeron.conductorAgentInvoker();
             final int self = ctx.memberId();
             final MemberEndpoints members = ctx.members();
             peerCounters = new TransportCounters(aeron, "node=" + self + " peer");
@@ -100,6 +105,31 @@ public final class AeronTransport implements AutoCloseable
         final Context ctx, final FragmentHandler peerHandler, final FragmentHandler ingressHandler)
     {
         return new AeronTransport(ctx.conclude(), peerHandler, ingressHandler);
+    }
+
+    /**
+     * Runs one duty cycle of the embedded driver if it has no thread of its own (see
+     * {@link Context#invokedDriver()}): sends what was published, receives what arrived. Call it from the thread that
+     * polls, every duty cycle.
+     *
+     * @return the driver's work count, 0 if the driver runs on its own.
+     */
+    public int invokeDriver()
+    {
+        return invoke(driverInvoker, clientInvoker);
+    }
+
+    /**
+     * One duty cycle of an invoked driver and of the Aeron client that invokes it (which then has no thread of its
+     * own either: Aeron requires both or neither).
+     */
+    static int invoke(final AgentInvoker driverInvoker, final AgentInvoker clientInvoker)
+    {
+        if (null == driverInvoker)
+        {
+            return 0;
+        }
+        return clientInvoker.invoke() + driverInvoker.invoke();
     }
 
     /**
@@ -197,6 +227,20 @@ public final class AeronTransport implements AutoCloseable
         CloseHelper.closeAll(peerSubscription, ingressSubscription, peerCounters, clientCounters, aeron, driver);
     }
 
+    /**
+     * Connects an Aeron client to the driver; to an invoked embedded driver, the client runs the driver's duty cycle
+     * itself while it waits for the driver's answers, and has no conductor thread: its owner invokes both.
+     */
+    static Aeron connect(final Context ctx, final EmbeddedDriver driver)
+    {
+        final Aeron.Context aeronCtx = new Aeron.Context().aeronDirectoryName(ctx.aeronDirectoryName());
+        if (null != driver && null != driver.invoker())
+        {
+            aeronCtx.driverAgentInvoker(driver.invoker()).useConductorAgentInvoker(true);
+        }
+        return Aeron.connect(aeronCtx);
+    }
+
     static String publicationChannel(final Context ctx, final String endpoint)
     {
         final ChannelUriStringBuilder builder = new ChannelUriStringBuilder()
@@ -245,6 +289,12 @@ public final class AeronTransport implements AutoCloseable
         /** Busy-spin the embedded driver's thread: for isolated cores only. */
         public static final String BUSY_SPIN_PROP_NAME = "grid.aeron.busy.spin";
 
+        /**
+         * The embedded driver runs in the node's (or client's) own thread instead of a thread of its own (true by
+         * default; false gives it its own thread, e.g. to compare).
+         */
+        public static final String EMBEDDED_INVOKED_PROP_NAME = "grid.aeron.embedded.invoked";
+
         /** Term length of every publication; the largest message is an eighth of it. */
         public static final String TERM_LENGTH_PROP_NAME = "grid.aeron.term.length";
         public static final int TERM_LENGTH_DEFAULT = 1024 * 1024;
@@ -264,6 +314,7 @@ public final class AeronTransport implements AutoCloseable
         private String aeronDirectoryName = System.getProperty(AERON_DIR_PROP_NAME);
         private boolean embeddedDriver = Boolean.parseBoolean(System.getProperty(EMBEDDED_DRIVER_PROP_NAME, "true"));
         private boolean busySpin = Boolean.getBoolean(BUSY_SPIN_PROP_NAME);
+        private boolean invokedDriver = Boolean.parseBoolean(System.getProperty(EMBEDDED_INVOKED_PROP_NAME, "true"));
         private int termLength = SystemUtil.getSizeAsInt(TERM_LENGTH_PROP_NAME, TERM_LENGTH_DEFAULT);
         private int offerRetries = Integer.getInteger(OFFER_RETRIES_PROP_NAME, OFFER_RETRIES_DEFAULT);
         private int maxClients = Integer.getInteger(MAX_CLIENTS_PROP_NAME, MAX_CLIENTS_DEFAULT);
@@ -362,6 +413,20 @@ public final class AeronTransport implements AutoCloseable
         public Context busySpin(final boolean busySpin)
         {
             this.busySpin = busySpin;
+            return this;
+        }
+
+        /**
+         * @return true if an embedded driver runs in the owner's thread ({@link AeronTransport#invokeDriver()}).
+         */
+        public boolean invokedDriver()
+        {
+            return invokedDriver;
+        }
+
+        public Context invokedDriver(final boolean invokedDriver)
+        {
+            this.invokedDriver = invokedDriver;
             return this;
         }
 

@@ -8,6 +8,7 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
 /**
@@ -23,6 +24,8 @@ public final class ClientTransport implements AutoCloseable
 
     private final AeronTransport.Context ctx;
     private final EmbeddedDriver driver;
+    private final AgentInvoker driverInvoker;
+    private final AgentInvoker clientInvoker;
     private final Aeron aeron;
     private final ExclusivePublication[] members;
     private final Subscription responses;
@@ -38,10 +41,12 @@ public final class ClientTransport implements AutoCloseable
         Aeron aeron = null;
         try
         {
-            driver = ctx.embeddedDriver() ? EmbeddedDriver.launch(ctx.aeronDirectoryName(), ctx.busySpin()) : null;
-            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(ctx.aeronDirectoryName()));
+            driver = EmbeddedDriver.launchFor(ctx);
+            aeron = AeronTransport.connect(ctx, driver);
             this.driver = driver;
             this.aeron = aeron;
+            driverInvoker = null == driver ? null : driver.invoker();
+            clientInvoker = aeron.conductorAgentInvoker();
             counters = new TransportCounters(aeron, "client=" + aeron.clientId());
             final MemberEndpoints endpoints = ctx.members();
             members = new ExclusivePublication[endpoints.count()];
@@ -82,6 +87,16 @@ public final class ClientTransport implements AutoCloseable
         final AeronTransport.Context ctx, final String responseHost, final FragmentHandler handler)
     {
         return new ClientTransport(ctx.conclude(), responseHost, handler);
+    }
+
+    /**
+     * Runs one duty cycle of an invoked embedded driver (see {@link AeronTransport#invokeDriver()}).
+     *
+     * @return the driver's work count, 0 if the driver runs on its own.
+     */
+    public int invokeDriver()
+    {
+        return AeronTransport.invoke(driverInvoker, clientInvoker);
     }
 
     /**
@@ -134,11 +149,12 @@ public final class ClientTransport implements AutoCloseable
         CloseHelper.closeAll(responses, counters, aeron, driver);
     }
 
-    private static String resolve(final Subscription subscription)
+    private String resolve(final Subscription subscription)
     {
         final SleepingMillisIdleStrategy idle = new SleepingMillisIdleStrategy(1);
         for (int i = 0; i < 5_000; i++)
         {
+            invokeDriver();
             final String endpoint = subscription.resolvedEndpoint();
             if (null != endpoint)
             {

@@ -72,20 +72,35 @@ public final class MemberEndpoints
      */
     public static MemberEndpoints freeLoopback(final int count)
     {
-        final DatagramSocket[] sockets = new DatagramSocket[count * 2];
+        final int[] ports = freeLoopbackUdpPorts(count * 2);
+        final StringBuilder spec = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            spec.append(i == 0 ? "" : ",").append(i).append("=localhost:")
+                .append(ports[2 * i]).append(':').append(ports[2 * i + 1]);
+        }
+        return parse(spec.toString());
+    }
+
+    /**
+     * UDP ports on loopback that the OS reported free a moment ago, all different (each socket is held open until
+     * every port is known).
+     *
+     * @param count ports.
+     * @return the ports.
+     */
+    public static int[] freeLoopbackUdpPorts(final int count)
+    {
+        final DatagramSocket[] sockets = new DatagramSocket[count];
         try
         {
-            final StringBuilder spec = new StringBuilder();
-            for (int i = 0; i < sockets.length; i++)
-            {
-                sockets[i] = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-            }
+            final int[] ports = new int[count];
             for (int i = 0; i < count; i++)
             {
-                spec.append(i == 0 ? "" : ",").append(i).append("=localhost:")
-                    .append(sockets[2 * i].getLocalPort()).append(':').append(sockets[2 * i + 1].getLocalPort());
+                sockets[i] = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
             }
-            return parse(spec.toString());
+            return ports;
         }
         catch (final IOException ex)
         {

@@ -116,20 +116,44 @@ class AeronTransportTest
     }
 
     @Test
-    void peersExchangeMessagesOverUdpBetweenTwoDrivers() throws Exception
+    void peersExchangeMessagesOverUdpBetweenTwoDriversRunInTheirOwnersThreads() throws Exception
+    {
+        exchangeOverUdp(true);
+    }
+
+    @Test
+    void peersExchangeMessagesOverUdpBetweenTwoDriversWithThreadsOfTheirOwn() throws Exception
+    {
+        exchangeOverUdp(false);
+    }
+
+    private void exchangeOverUdp(final boolean invokedDrivers) throws Exception
     {
         final MemberEndpoints members = MemberEndpoints.parse(
             "0=localhost:" + freePort() + ":" + freePort() + ",1=localhost:" + freePort() + ":" + freePort());
         final Inbox inbox = new Inbox();
         final AeronTransport zero = closeLater(AeronTransport.launch(new AeronTransport.Context()
-            .members(members).memberId(0).aeronDirectoryName(uniqueAeronDir()), (b, o, l, h) -> { },
-            (b, o, l, h) -> { }));
+            .members(members).memberId(0).aeronDirectoryName(uniqueAeronDir()).invokedDriver(invokedDrivers),
+            (b, o, l, h) -> { }, (b, o, l, h) -> { }));
         final AeronTransport one = closeLater(AeronTransport.launch(new AeronTransport.Context()
-            .members(members).memberId(1).aeronDirectoryName(uniqueAeronDir()), inbox, (b, o, l, h) -> { }));
+            .members(members).memberId(1).aeronDirectoryName(uniqueAeronDir()).invokedDriver(invokedDrivers),
+            inbox, (b, o, l, h) -> { }));
         final UnsafeBuffer payload = message(5_000, 3);
+        final Runnable drivers = () ->
+        {
+            final int work = zero.invokeDriver() + one.invokeDriver();
+            if (!invokedDrivers)
+            {
+                assertThat(work).as("a driver with its own thread is not invoked").isZero();
+            }
+        };
 
-        awaitTrue(() -> zero.sendToPeer(1, payload, 0, 5_000), () -> { });
-        awaitTrue(() -> !inbox.messages.isEmpty(), () -> one.pollPeers(10));
+        awaitTrue(() -> zero.sendToPeer(1, payload, 0, 5_000), drivers);
+        awaitTrue(() -> !inbox.messages.isEmpty(), () ->
+        {
+            drivers.run();
+            one.pollPeers(10);
+        });
 
         assertThat(inbox.messages.get(0)).isEqualTo(payload.byteArray());
     }
@@ -218,6 +242,26 @@ class AeronTransportTest
         assertThatThrownBy(() -> new AeronTransport.Context().termLength(100_000).conclude())
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("power of two");
         assertThat(MemberEndpoints.parse(" 1=b:3:4 , 0=a:1:2 ").toString()).isEqualTo("0=a:1:2,1=b:3:4");
+    }
+
+    @Test
+    void freeLoopbackPortsAreDistinctAndBindable() throws Exception
+    {
+        final int[] ports = MemberEndpoints.freeLoopbackUdpPorts(6);
+        assertThat(ports).hasSize(6).doesNotHaveDuplicates();
+        for (final int port : ports)
+        {
+            assertThat(port).isBetween(1, 65535);
+            try (DatagramSocket socket = new DatagramSocket(port, java.net.InetAddress.getLoopbackAddress()))
+            {
+                assertThat(socket.getLocalPort()).isEqualTo(port);
+            }
+        }
+        final MemberEndpoints members = MemberEndpoints.freeLoopback(3);
+        assertThat(members.count()).isEqualTo(3);
+        assertThat(java.util.stream.IntStream.range(0, 3)
+            .mapToObj(i -> List.of(members.peerEndpoint(i), members.clientEndpoint(i)))
+            .flatMap(List::stream)).doesNotHaveDuplicates().allMatch(endpoint -> endpoint.startsWith("localhost:"));
     }
 
     private static int freePort() throws Exception
