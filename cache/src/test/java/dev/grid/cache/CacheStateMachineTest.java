@@ -296,7 +296,7 @@ class CacheStateMachineTest
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lfuSamples");
         final CacheContext context = context(CachePolicy.LFU).conclude();
         assertThat(context.offHeapBytes()).as("blocks, links, slot headers, index, LFU member array")
-            .isEqualTo(8192L + 8192 / 32 * 4 + 64 * 64 + 128 * 8 + 64 * 8);
+            .isEqualTo(8192L + 8192 / 32 * 4 + 64 * 64 + 7 * 64 + 64 * 16);
     }
 
     @Test
