@@ -126,7 +126,7 @@ final class CacheStore implements AutoCloseable
 
         order = CachePolicy.LRU == context.policy() ?
             new LruOrder(slots, stride) :
-            new LfuOrder(slots, stride, allocate(5, maxEntries * LfuOrder.MEMBER_LENGTH), context);
+            new LfuOrder(slots, stride, allocate(5, maxEntries * LfuOrder.MEMBER_LENGTH), index, context);
         window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
         stateScratch = new UnsafeBuffer(

@@ -110,6 +110,15 @@ final class HashIndex
     }
 
     /**
+     * @return the first word of the hash's home bucket: a load whose only purpose is to bring the bucket into the
+     * cache early (the writer knows a hash it will look up soon).
+     */
+    int firstWord(final long hash)
+    {
+        return buffer.getInt(home(hash) * BUCKET_LENGTH);
+    }
+
+    /**
      * Adds a slot's entry (writer only). There is always an empty word: the index has more words than slots.
      */
     void insert(final long hash, final int slot)

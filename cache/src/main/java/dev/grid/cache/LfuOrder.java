@@ -52,6 +52,7 @@ final class LfuOrder implements EvictionOrder
     private final UnsafeBuffer slots;
     private final int stride;
     private final UnsafeBuffer members;
+    private final HashIndex index;
     private final int samples;
     private final int logFactor;
     private final long decayNanos;
@@ -62,6 +63,8 @@ final class LfuOrder implements EvictionOrder
     private final long[] drawnEntries = new long[MAX_SAMPLES];
     private final long[] drawnHashes = new long[MAX_SAMPLES];
     private long victimHash;
+    /** The sum of {@link #touchBestCandidate()}'s loads, kept only so that they are not optimised away. */
+    private int touched;
     private int memberCount;
     private long period;
     private long random;
@@ -70,10 +73,17 @@ final class LfuOrder implements EvictionOrder
      * @param slots   the slot records.
      * @param stride  bytes per slot record.
      * @param members {@value #MEMBER_LENGTH} bytes per slot: the member array.
+     * @param index   the cache's index, only read (see {@link #touchBestCandidate()}).
      * @param context the cache's configuration (samples, log factor, decay).
      */
-    LfuOrder(final UnsafeBuffer slots, final int stride, final UnsafeBuffer members, final CacheContext context)
+    LfuOrder(
+        final UnsafeBuffer slots,
+        final int stride,
+        final UnsafeBuffer members,
+        final HashIndex index,
+        final CacheContext context)
     {
+        this.index = index;
         this.slots = slots;
         this.stride = stride;
         this.members = members;
@@ -263,6 +273,7 @@ final class LfuOrder implements EvictionOrder
             }
             drawn[d] = position;
         }
+        touchBestCandidate();
         for (int d = 0; d < count; d++)
         {
             drawnEntries[d] = memberAt(drawn[d]);
@@ -272,6 +283,24 @@ final class LfuOrder implements EvictionOrder
         {
             final long entry = drawnEntries[d];
             offer(slotOf(entry), drawnHashes[d], LfuCounter.MAX - decayedCount(entry));
+        }
+    }
+
+    /**
+     * Loads (and otherwise ignores) the slot record and the index bucket of the pool's best candidate, the likely
+     * victim, together with the samples' loads, so that the victim's two cache misses overlap with theirs instead of
+     * following them. Reads only; a ghost's record is as safe to read as any other.
+     */
+    private void touchBestCandidate()
+    {
+        for (int k = POOL_SIZE - 1; k >= 0; k--)
+        {
+            final int slot = poolSlots[k];
+            if (NONE != slot)
+            {
+                touched = slots.getInt(slot * stride + POSITION_OFFSET) + index.firstWord(poolHashes[k]);
+                return;
+            }
         }
     }
 
