@@ -141,11 +141,12 @@ public final class CacheContext
     }
 
     /**
-     * @return slots of the hash index: a power of two at least twice maxEntries, so probes stay short.
+     * @return cache-line buckets of the hash index ({@link HashIndex}): about one per
+     * {@value HashIndex#MEAN_ENTRIES_PER_BUCKET} entries, so a lookup usually reads one bucket.
      */
-    public int indexCapacity()
+    public int indexBuckets()
     {
-        return Math.max(16, Integer.highestOneBit(maxEntries * 2 - 1) << 1);
+        return HashIndex.bucketsFor(maxEntries);
     }
 
     /**
@@ -155,9 +156,9 @@ public final class CacheContext
     public long offHeapBytes()
     {
         return (long)blockCount() * blockSize + (long)blockCount() * Integer.BYTES +
-            (long)maxEntries * CacheStore.SLOT_LENGTH + (long)indexCapacity() * Long.BYTES +
+            (long)maxEntries * CacheStore.SLOT_LENGTH + (long)indexBuckets() * HashIndex.BUCKET_LENGTH +
             (admission ? (long)FrequencySketch.wordsFor(maxEntries) * Long.BYTES : 0) +
-            (CachePolicy.LFU == policy ? (long)maxEntries * Long.BYTES : 0);
+            (CachePolicy.LFU == policy ? (long)maxEntries * LfuOrder.MEMBER_LENGTH : 0);
     }
 
     private void checkMutable()

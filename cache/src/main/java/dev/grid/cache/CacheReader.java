@@ -10,12 +10,10 @@ import static dev.grid.cache.CacheStore.EPOCH_OFFSET;
 import static dev.grid.cache.CacheStore.ENTRY_VERSION_OFFSET;
 import static dev.grid.cache.CacheStore.EXPIRE_AT_OFFSET;
 import static dev.grid.cache.CacheStore.HASH_OFFSET;
-import static dev.grid.cache.CacheStore.INDEX_MOVES_OFFSET;
 import static dev.grid.cache.CacheStore.KEY_LENGTH_OFFSET;
 import static dev.grid.cache.CacheStore.LIVE;
 import static dev.grid.cache.CacheStore.LOG_TIME_OFFSET;
 import static dev.grid.cache.CacheStore.STATE_OFFSET;
-import static dev.grid.cache.CacheStore.TAG_MASK;
 import static dev.grid.cache.CacheStore.VALUE_LENGTH_OFFSET;
 import static dev.grid.cache.CacheStore.VERSION_OFFSET;
 
@@ -24,7 +22,7 @@ import static dev.grid.cache.CacheStore.VERSION_OFFSET;
  * expires. One reader per thread (it keeps the last read's version and hash); it never allocates and never
  * writes shared memory.
  * <p>
- * The protocol (a seqlock per slot, plus two for the structure):
+ * The protocol (a seqlock per slot, plus one for the whole cache):
  * <ol>
  *     <li>the writer makes a slot's version odd before it changes anything of the slot or the blocks the slot
  *     owns, and even again (release) after; freed blocks are only reused after their old owner's version moved;</li>
@@ -32,8 +30,9 @@ import static dev.grid.cache.CacheStore.VERSION_OFFSET;
  *     copies the value into the caller's buffer, then (after a load fence) re-reads the version: equal means the
  *     copy is exactly the slot's state at that version, never torn and never another key's recycled bytes. Every
  *     block number and length is range-checked before use, so inconsistent data is never followed out of bounds;</li>
- *     <li>deletions move index words (backward shift) inside the index-move seqlock, so a miss is only reported if
- *     no move overlapped the probe; clear and restore run inside the epoch seqlock, which every answer checks;</li>
+ *     <li>index words never move ({@link HashIndex}): a word is published after the overflow counts leading to it
+ *     and cleared before they are lowered, so a probe that stops at a count of 0 missed no entry that was present
+ *     during the whole probe; clear and restore run inside the epoch seqlock, which every answer checks;</li>
  *     <li>entries whose expiry is at or before the published log time are misses, as they are for the writer.</li>
  * </ol>
  * Access counts: a hit is not replicated by itself; call {@link #lastKeyHash()} and hand it to the leader's
@@ -52,8 +51,7 @@ public final class CacheReader
     private final CacheStore store;
     private final UnsafeBuffer header;
     private final UnsafeBuffer slots;
-    private final UnsafeBuffer index;
-    private final int indexMask;
+    private final HashIndex index;
     private final int stride;
     private final int maxEntries;
     private final int maxKeyLength;
@@ -68,7 +66,6 @@ public final class CacheReader
         header = store.header;
         slots = store.slots;
         index = store.index;
-        indexMask = store.indexMask;
         stride = store.stride;
         maxEntries = store.maxEntries;
         maxKeyLength = store.maxKeyLength;
@@ -101,15 +98,13 @@ public final class CacheReader
         while (true)
         {
             final long epoch = header.getLongAcquire(EPOCH_OFFSET);
-            final long moves = header.getLongAcquire(INDEX_MOVES_OFFSET);
-            if (0 == ((epoch | moves) & 1))
+            if (0 == (epoch & 1))
             {
                 final int result = probe(hash, key, keyOffset, keyLength, destination, destinationOffset);
                 if (RETRY != result)
                 {
                     VarHandle.loadLoadFence();
-                    if (header.getLongVolatile(EPOCH_OFFSET) == epoch &&
-                        (MISS != result || header.getLongVolatile(INDEX_MOVES_OFFSET) == moves))
+                    if (header.getLongVolatile(EPOCH_OFFSET) == epoch)
                     {
                         return result;
                     }
@@ -128,19 +123,14 @@ public final class CacheReader
         final MutableDirectBuffer destination,
         final int destinationOffset)
     {
-        final long tag = hash & TAG_MASK;
-        int i = (int)(hash >>> 32) & indexMask;
-        for (int probes = 0; probes <= indexMask; probes++, i = (i + 1) & indexMask)
+        final int tag = index.tag(hash);
+        int bucket = index.home(hash);
+        for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
         {
-            final long word = index.getLongAcquire(i * Long.BYTES);
-            if (0 == word)
+            for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
             {
-                return MISS;
-            }
-            if ((word & TAG_MASK) == tag)
-            {
-                final int slot = (int)word - 1;
-                if (slot < 0 || slot >= maxEntries)
+                final int slot = index.slotAt(bucket, i);
+                if (slot >= maxEntries)
                 {
                     return RETRY;
                 }
@@ -150,8 +140,12 @@ public final class CacheReader
                     return result;
                 }
             }
+            if (!index.overflows(bucket))
+            {
+                return MISS;
+            }
         }
-        return RETRY;
+        return MISS;
     }
 
     private int readSlot(

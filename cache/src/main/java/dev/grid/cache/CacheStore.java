@@ -23,12 +23,12 @@ import java.nio.ByteBuffer;
  * <ul>
  *     <li>records: {@code maxEntries} x ({@value #SLOT_LENGTH}-byte header, see the *_OFFSET constants, then the
  *     slot's home block of {@code blockSize} bytes), followed by the overflow blocks shared by longer entries;</li>
- *     <li>index: a power-of-two array of 8-byte words {@code (hash & 0xFFFFFFFF00000000) | (slot + 1)}, 0 = empty,
- *     linear probing from {@code (hash >>> 32) & mask}, deletion by backward shift;</li>
+ *     <li>index: {@link HashIndex}, cache-line buckets of 4-byte words {@code tag << slotBits | slot} and an
+ *     overflow count;</li>
  *     <li>an entry's key then value form one stream over its home block and then overflow blocks;</li>
  *     <li>block links: one int per block, the next block of the entry (or of the free list), -1 at the end;</li>
- *     <li>reader header: the epoch and index-move seqlocks and the published log time, one cache line each;</li>
- *     <li>LFU only: the member array of {@link LfuOrder}, one int per slot.</li>
+ *     <li>reader header: the epoch seqlock and the published log time, one cache line each;</li>
+ *     <li>LFU only: the member array of {@link LfuOrder}, {@value LfuOrder#MEMBER_LENGTH} bytes per slot.</li>
  * </ul>
  */
 final class CacheStore implements AutoCloseable
@@ -54,16 +54,15 @@ final class CacheStore implements AutoCloseable
     static final int LIVE_IN_WINDOW = 3;
     static final int NONE = -1;
     static final long NEVER = Long.MAX_VALUE;
-    static final long TAG_MASK = 0xFFFF_FFFF_0000_0000L;
 
     static final int EPOCH_OFFSET = 0;
-    static final int INDEX_MOVES_OFFSET = 64;
-    static final int LOG_TIME_OFFSET = 128;
-    static final int HEADER_LENGTH = 192;
+    static final int LOG_TIME_OFFSET = 64;
+    static final int HEADER_LENGTH = 128;
     private static final int CACHE_LINE = 64;
 
     private static final long SNAPSHOT_MAGIC = 0x4752_4944_4341_4348L;
-    private static final int SNAPSHOT_FORMAT = 2;
+    /** Format 3: the index is bucketed and an LFU member holds its key hash (format 2 is refused). */
+    private static final int SNAPSHOT_FORMAT = 3;
     private static final int SNAPSHOT_HEADER_LENGTH = 128;
 
     final CacheContext context;
@@ -74,10 +73,9 @@ final class CacheStore implements AutoCloseable
     final int stride;
     private final int overflowBase;
     final int blockCount;
-    final int indexMask;
     final UnsafeBuffer header;
     final UnsafeBuffer slots;
-    final UnsafeBuffer index;
+    final HashIndex index;
     final UnsafeBuffer blocks;
     final UnsafeBuffer blockLinks;
     private final ByteBuffer[] memory;
@@ -113,7 +111,6 @@ final class CacheStore implements AutoCloseable
         blockSize = context.blockSize();
         stride = SLOT_LENGTH + blockSize;
         blockCount = context.blockCount();
-        indexMask = context.indexCapacity() - 1;
         defaultTtlNanos = context.defaultTtlNanos();
         sweepBudget = context.sweepBudget();
 
@@ -122,14 +119,14 @@ final class CacheStore implements AutoCloseable
         overflowBase = maxEntries * stride;
         slots = allocate(1, overflowBase + (blockCount - maxEntries) * blockSize);
         blocks = slots;
-        index = allocate(2, context.indexCapacity() * Long.BYTES);
+        index = new HashIndex(allocate(2, context.indexBuckets() * HashIndex.BUCKET_LENGTH), maxEntries);
         blockLinks = allocate(3, blockCount * Integer.BYTES);
         sketch = context.admission() ? new FrequencySketch(
             allocate(4, FrequencySketch.wordsFor(maxEntries) * Long.BYTES), maxEntries) : null;
 
         order = CachePolicy.LRU == context.policy() ?
             new LruOrder(slots, stride) :
-            new LfuOrder(slots, stride, allocate(5, maxEntries * Long.BYTES), context);
+            new LfuOrder(slots, stride, allocate(5, maxEntries * LfuOrder.MEMBER_LENGTH), index, context);
         window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
         stateScratch = new UnsafeBuffer(
@@ -161,7 +158,7 @@ final class CacheStore implements AutoCloseable
             slots.putInt(slot * stride + PREV_OFFSET, NONE);
             blockLinks.putInt(slot * Integer.BYTES, NONE);
         }
-        index.setMemory(0, index.capacity(), (byte)0);
+        index.clear();
         for (int block = maxEntries; block < blockCount; block++)
         {
             blockLinks.putInt(block * Integer.BYTES, block + 1 < blockCount ? block + 1 : NONE);
@@ -276,17 +273,13 @@ final class CacheStore implements AutoCloseable
      */
     private int probe(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
-        final long tag = hash & TAG_MASK;
-        for (int i = home(hash); ; i = (i + 1) & indexMask)
+        final int tag = index.tag(hash);
+        int bucket = index.home(hash);
+        for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
         {
-            final long word = index.getLong(i * Long.BYTES);
-            if (0 == word)
+            for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
             {
-                return NONE;
-            }
-            if ((word & TAG_MASK) == tag)
-            {
-                final int slot = (int)word - 1;
+                final int slot = index.slotAt(bucket, i);
                 final int offset = slot * stride;
                 if (slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
                     slots.getLong(offset + EXPIRE_AT_OFFSET) > now :
@@ -296,12 +289,12 @@ final class CacheStore implements AutoCloseable
                     return slot;
                 }
             }
+            if (!index.overflows(bucket))
+            {
+                return NONE;
+            }
         }
-    }
-
-    int home(final long hash)
-    {
-        return (int)(hash >>> 32) & indexMask;
+        return NONE;
     }
 
     // ---------------------------------------------------------------- policy and stats
@@ -419,21 +412,22 @@ final class CacheStore implements AutoCloseable
     private void evictOne()
     {
         final int victim = order.selectVictim();
+        final long victimHash = NONE == victim ? 0 : order.victimHash(victim);
         if (null != sketch)
         {
             final int candidate = windowSize >= climber.windowCapacity() || NONE == victim ? window.tail(0) : NONE;
             if (NONE != candidate)
             {
-                if (NONE != victim && sketch.frequency(slots.getLong(candidate * stride + HASH_OFFSET)) >
-                    sketch.frequency(slots.getLong(victim * stride + HASH_OFFSET)))
+                final long candidateHash = slots.getLong(candidate * stride + HASH_OFFSET);
+                if (NONE != victim && sketch.frequency(candidateHash) > sketch.frequency(victimHash))
                 {
-                    removeEntry(victim);
+                    removeEntry(victim, victimHash);
                     evictions++;
                     moveToMain(candidate);
                 }
                 else
                 {
-                    removeEntry(candidate);
+                    removeEntry(candidate, candidateHash);
                     evictions++;
                 }
                 return;
@@ -443,7 +437,7 @@ final class CacheStore implements AutoCloseable
         {
             throw new IllegalStateException("budget invariant broken: nothing left to evict");
         }
-        removeEntry(victim);
+        removeEntry(victim, victimHash);
         evictions++;
     }
 
@@ -486,7 +480,7 @@ final class CacheStore implements AutoCloseable
         writeStream(slot, keyLength, value, valueOffset, valueLength);
         endWrite(offset);
 
-        insertIntoIndex(hash, slot);
+        index.insert(hash, slot);
         policyInsertNew(slot);
         recordFrequency(slot);
         entries++;
@@ -655,13 +649,21 @@ final class CacheStore implements AutoCloseable
 
     private void removeEntry(final int slot)
     {
+        removeEntry(slot, slots.getLong(slot * stride + HASH_OFFSET));
+    }
+
+    /**
+     * @param hash the slot's key hash, passed by a caller that has it without reading the record (an eviction),
+     *             so the index removal does not wait for the record's cache miss.
+     */
+    private void removeEntry(final int slot, final long hash)
+    {
         final int offset = slot * stride;
-        final long hash = slots.getLong(offset + HASH_OFFSET);
         final int blockTotal = context.blocksFor(
             slots.getInt(offset + KEY_LENGTH_OFFSET) + slots.getInt(offset + VALUE_LENGTH_OFFSET));
         policyDetach(slot);
         beginWrite(offset);
-        removeFromIndex(hash, slot);
+        index.remove(hash, slot);
         if (blockTotal > 1)
         {
             releaseBlocks(blockLinks.getInt(slot * Integer.BYTES), blockTotal - 1);
@@ -686,50 +688,6 @@ final class CacheStore implements AutoCloseable
     private void endWrite(final int slotOffset)
     {
         slots.putLongRelease(slotOffset + VERSION_OFFSET, slots.getLong(slotOffset + VERSION_OFFSET) + 1);
-    }
-
-    // ---------------------------------------------------------------- index
-
-    private void insertIntoIndex(final long hash, final int slot)
-    {
-        int i = home(hash);
-        while (0 != index.getLong(i * Long.BYTES))
-        {
-            i = (i + 1) & indexMask;
-        }
-        index.putLongRelease(i * Long.BYTES, (hash & TAG_MASK) | (slot + 1L));
-    }
-
-    private void removeFromIndex(final long hash, final int slot)
-    {
-        final long word = (hash & TAG_MASK) | (slot + 1L);
-        int hole = home(hash);
-        while (index.getLong(hole * Long.BYTES) != word)
-        {
-            hole = (hole + 1) & indexMask;
-        }
-
-        final long moves = header.getLong(INDEX_MOVES_OFFSET);
-        header.putLong(INDEX_MOVES_OFFSET, moves + 1);
-        VarHandle.storeStoreFence();
-        int i = hole;
-        while (true)
-        {
-            i = (i + 1) & indexMask;
-            final long candidate = index.getLong(i * Long.BYTES);
-            if (0 == candidate)
-            {
-                break;
-            }
-            final int candidateHome = (int)(candidate >>> 32) & indexMask;
-            if (((i - candidateHome) & indexMask) >= ((i - hole) & indexMask))
-            {
-                index.putLong(hole * Long.BYTES, candidate);
-                hole = i;
-            }
-        }
-        index.putLong(hole * Long.BYTES, 0);
-        header.putLongRelease(INDEX_MOVES_OFFSET, moves + 2);
     }
 
     // ---------------------------------------------------------------- blocks
@@ -1033,7 +991,7 @@ final class CacheStore implements AutoCloseable
         stateScratch.putInt(16, maxEntries);
         stateScratch.putInt(20, blockSize);
         stateScratch.putInt(24, blockCount);
-        stateScratch.putInt(28, indexMask + 1);
+        stateScratch.putInt(28, index.buckets());
         stateScratch.putInt(32, maxKeyLength);
         stateScratch.putInt(36, maxValueLength);
         stateScratch.putInt(40, entries);
@@ -1061,7 +1019,7 @@ final class CacheStore implements AutoCloseable
         climber.writeState(stateScratch, SNAPSHOT_HEADER_LENGTH + order.stateLength() + 16);
         writer.write(stateScratch, 0, stateScratch.capacity());
         writer.write(slots, 0, slots.capacity());
-        writer.write(index, 0, index.capacity());
+        writer.write(index.region(), 0, index.region().capacity());
         writer.write(blockLinks, 0, blockLinks.capacity());
         if (null != sketch)
         {
@@ -1080,22 +1038,37 @@ final class CacheStore implements AutoCloseable
      */
     void restore(final SnapshotReader reader)
     {
-        final long regions = (long)slots.capacity() + index.capacity() + blockLinks.capacity() +
-            (null == sketch ? 0 : sketch.table().capacity()) +
-            (null == order.region() ? 0 : order.region().capacity());
-        if (reader.remaining() != stateScratch.capacity() + regions)
+        if (reader.remaining() < stateScratch.capacity())
         {
             throw new GridException(Status.MALFORMED, "cache snapshot has " + reader.remaining() +
-                " bytes; this cache's are " + (stateScratch.capacity() + regions));
+                " bytes, fewer than its header's " + stateScratch.capacity());
         }
         reader.readFully(stateScratch, 0, stateScratch.capacity());
-        if (stateScratch.getLong(0) != SNAPSHOT_MAGIC || stateScratch.getInt(8) != SNAPSHOT_FORMAT ||
-            stateScratch.getInt(12) != context.policy().ordinal() || stateScratch.getInt(16) != maxEntries ||
+        if (stateScratch.getLong(0) != SNAPSHOT_MAGIC)
+        {
+            throw new GridException(Status.MALFORMED, "not a cache snapshot");
+        }
+        final int format = stateScratch.getInt(8);
+        if (format != SNAPSHOT_FORMAT)
+        {
+            throw new GridException(Status.MALFORMED, "cache snapshot format " + format + " cannot be restored: " +
+                "this build reads format " + SNAPSHOT_FORMAT + " (format 3 changed the index and the LFU member " +
+                "array); install a snapshot taken by a node of this build");
+        }
+        if (stateScratch.getInt(12) != context.policy().ordinal() || stateScratch.getInt(16) != maxEntries ||
             stateScratch.getInt(20) != blockSize || stateScratch.getInt(24) != blockCount ||
-            stateScratch.getInt(28) != indexMask + 1 || stateScratch.getInt(32) != maxKeyLength ||
+            stateScratch.getInt(28) != index.buckets() || stateScratch.getInt(32) != maxKeyLength ||
             stateScratch.getInt(36) != maxValueLength || stateScratch.getInt(120) != (null == sketch ? 0 : 1))
         {
             throw new GridException(Status.MALFORMED, "not a snapshot of a cache configured as " + context);
+        }
+        final long regions = (long)slots.capacity() + index.region().capacity() + blockLinks.capacity() +
+            (null == sketch ? 0 : sketch.table().capacity()) +
+            (null == order.region() ? 0 : order.region().capacity());
+        if (reader.remaining() != regions)
+        {
+            throw new GridException(Status.MALFORMED, "cache snapshot has " + reader.remaining() +
+                " bytes after its header; this cache's regions are " + regions);
         }
 
         final long epoch = header.getLong(EPOCH_OFFSET);
@@ -1118,7 +1091,7 @@ final class CacheStore implements AutoCloseable
         window.readState(stateScratch, SNAPSHOT_HEADER_LENGTH + order.stateLength() + 8);
         climber.readState(stateScratch, SNAPSHOT_HEADER_LENGTH + order.stateLength() + 16);
         reader.readFully(slots, 0, slots.capacity());
-        reader.readFully(index, 0, index.capacity());
+        reader.readFully(index.region(), 0, index.region().capacity());
         reader.readFully(blockLinks, 0, blockLinks.capacity());
         if (null != sketch)
         {

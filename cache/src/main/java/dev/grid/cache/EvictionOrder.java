@@ -30,6 +30,13 @@ interface EvictionOrder
     int selectVictim();
 
     /**
+     * @param victim the slot {@link #selectVictim()} just returned.
+     * @return its key hash; an order that keeps the hash beside its members answers without reading the slot
+     * record, so the victim's index removal need not wait for the record to arrive from memory.
+     */
+    long victimHash(int victim);
+
+    /**
      * @return the first slot of the order in its defined iteration order (checksums, tests), or
      * {@link CacheStore#NONE} when empty; changes nothing.
      */

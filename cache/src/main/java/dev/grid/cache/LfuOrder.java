@@ -12,11 +12,13 @@ import static dev.grid.cache.CacheStore.DETACHED_LFU_OFFSET;
  * Redis's approximated LFU (allkeys-lfu), made deterministic: Redis's logarithmic counters decaying over log time,
  * and eviction from a pool of the best candidates found by sampling, carried across evictions.
  * <p>
- * Members: the slots of the order are kept dense in the member array, one 8-byte entry each (a new member is
- * appended; a removed one is replaced by the last), and each slot keeps its position in its {@code POSITION_OFFSET}
- * field. An entry holds, as Redis's 24-bit {@code lru} field does, the counter and the decay period of its last
- * access (32 bits, wrapping after 2^32 periods), beside the slot number (24 bits): {@code period << 32 | count << 24
- * | slot}. Sampling therefore reads only the member array, never the slot records.
+ * Members: the slots of the order are kept dense in the member array, one {@value #MEMBER_LENGTH}-byte member each
+ * (a new member is appended; a removed one is replaced by the last), and each slot keeps its position in its
+ * {@code POSITION_OFFSET} field. A member is an entry and the slot's key hash. The entry holds, as Redis's 24-bit
+ * {@code lru} field does, the counter and the decay period of its last access (32 bits, wrapping after 2^32
+ * periods), beside the slot number (24 bits): {@code period << 32 | count << 24 | slot}. Sampling and the pool
+ * therefore read only the member array, never the slot records: a sample is one random access (the entry and the
+ * hash naming a pool candidate share a cache line), and the only slot record an eviction reads is its victim's.
  * <p>
  * Counters: the decayed count is the count less the periods elapsed since the last access (one period per
  * {@code lfuDecayNanos} of log time, Redis's lfu-decay-time and LFUDecrAndReturn). An access stores
@@ -43,10 +45,14 @@ final class LfuOrder implements EvictionOrder
     private static final long GOLDEN_GAMMA = 0x9E37_79B9_7F4A_7C15L;
     private static final int POOL_STATE_OFFSET = 24;
     private static final int SLOT_MASK = 0xFF_FFFF;
+    /** Bytes per member: the entry, then the key hash. */
+    static final int MEMBER_LENGTH = 16;
+    private static final int HASH_IN_MEMBER = 8;
 
     private final UnsafeBuffer slots;
     private final int stride;
     private final UnsafeBuffer members;
+    private final HashIndex index;
     private final int samples;
     private final int logFactor;
     private final long decayNanos;
@@ -54,6 +60,11 @@ final class LfuOrder implements EvictionOrder
     private final long[] poolHashes = new long[POOL_SIZE];
     private final int[] poolIdle = new int[POOL_SIZE];
     private final int[] drawn = new int[MAX_SAMPLES];
+    private final long[] drawnEntries = new long[MAX_SAMPLES];
+    private final long[] drawnHashes = new long[MAX_SAMPLES];
+    private long victimHash;
+    /** The sum of {@link #touchBestCandidate()}'s loads, kept only so that they are not optimised away. */
+    private int touched;
     private int memberCount;
     private long period;
     private long random;
@@ -61,11 +72,18 @@ final class LfuOrder implements EvictionOrder
     /**
      * @param slots   the slot records.
      * @param stride  bytes per slot record.
-     * @param members one long per slot: the member array.
+     * @param members {@value #MEMBER_LENGTH} bytes per slot: the member array.
+     * @param index   the cache's index, only read (see {@link #touchBestCandidate()}).
      * @param context the cache's configuration (samples, log factor, decay).
      */
-    LfuOrder(final UnsafeBuffer slots, final int stride, final UnsafeBuffer members, final CacheContext context)
+    LfuOrder(
+        final UnsafeBuffer slots,
+        final int stride,
+        final UnsafeBuffer members,
+        final HashIndex index,
+        final CacheContext context)
     {
+        this.index = index;
         this.slots = slots;
         this.stride = stride;
         this.members = members;
@@ -125,7 +143,12 @@ final class LfuOrder implements EvictionOrder
 
     private long memberAt(final int position)
     {
-        return members.getLong(position * Long.BYTES);
+        return members.getLong(position * MEMBER_LENGTH);
+    }
+
+    private long hashAt(final int position)
+    {
+        return members.getLong(position * MEMBER_LENGTH + HASH_IN_MEMBER);
     }
 
     private int positionOf(final int slot)
@@ -133,10 +156,19 @@ final class LfuOrder implements EvictionOrder
         return slots.getInt(slot * stride + POSITION_OFFSET);
     }
 
-    private void place(final long entry, final int position)
+    private void place(final long entry, final long hash, final int position)
     {
-        members.putLong(position * Long.BYTES, entry);
+        members.putLong(position * MEMBER_LENGTH, entry);
+        members.putLong(position * MEMBER_LENGTH + HASH_IN_MEMBER, hash);
         slots.putInt(slotOf(entry) * stride + POSITION_OFFSET, position);
+    }
+
+    /**
+     * The key hash of a slot that joins the order, read from its record, which the writer has just written.
+     */
+    private long recordHash(final int slot)
+    {
+        return slots.getLong(slot * stride + HASH_OFFSET);
     }
 
     private boolean isMember(final int slot)
@@ -155,14 +187,14 @@ final class LfuOrder implements EvictionOrder
 
     public void insertNew(final int slot)
     {
-        place(entry(slot, LfuCounter.INITIAL), memberCount++);
+        place(entry(slot, LfuCounter.INITIAL), recordHash(slot), memberCount++);
     }
 
     public void access(final int slot)
     {
         final int position = positionOf(slot);
         final int count = LfuCounter.increment(decayedCount(memberAt(position)), nextRandom(), logFactor);
-        members.putLong(position * Long.BYTES, entry(slot, count));
+        members.putLong(position * MEMBER_LENGTH, entry(slot, count));
     }
 
     /**
@@ -172,17 +204,18 @@ final class LfuOrder implements EvictionOrder
     {
         final int position = positionOf(slot);
         slots.putLong(slot * stride + DETACHED_LFU_OFFSET, memberAt(position));
-        final long last = memberAt(--memberCount);
+        final int lastPosition = --memberCount;
+        final long last = memberAt(lastPosition);
         if (slotOf(last) != slot)
         {
-            place(last, position);
+            place(last, hashAt(lastPosition), position);
         }
         slots.putInt(slot * stride + POSITION_OFFSET, NONE);
     }
 
     public void reinsertAccessed(final int slot)
     {
-        place(slots.getLong(slot * stride + DETACHED_LFU_OFFSET), memberCount++);
+        place(slots.getLong(slot * stride + DETACHED_LFU_OFFSET), recordHash(slot), memberCount++);
         access(slot);
     }
 
@@ -202,8 +235,9 @@ final class LfuOrder implements EvictionOrder
                 {
                     final long hash = poolHashes[k];
                     emptyPoolEntry(k);
-                    if (isMember(slot) && slots.getLong(slot * stride + HASH_OFFSET) == hash)
+                    if (isMember(slot) && hashAt(positionOf(slot)) == hash)
                     {
+                        victimHash = hash;
                         return slot;
                     }
                 }
@@ -212,8 +246,15 @@ final class LfuOrder implements EvictionOrder
         throw new IllegalStateException("a fresh pool of " + memberCount + " members held no member");
     }
 
+    public long victimHash(final int victim)
+    {
+        return victimHash;
+    }
+
     /**
      * Offers {@code min(samples, members)} distinct members, drawn uniformly with Floyd's algorithm, to the pool.
+     * The positions are drawn first and the members loaded together before any is offered, so their (random,
+     * usually uncached) loads overlap instead of waiting for one another behind the pool's comparisons.
      */
     private void populatePool()
     {
@@ -231,18 +272,45 @@ final class LfuOrder implements EvictionOrder
                 }
             }
             drawn[d] = position;
-            final long entry = memberAt(position);
-            offer(slotOf(entry), LfuCounter.MAX - decayedCount(entry));
+        }
+        touchBestCandidate();
+        for (int d = 0; d < count; d++)
+        {
+            drawnEntries[d] = memberAt(drawn[d]);
+            drawnHashes[d] = hashAt(drawn[d]);
+        }
+        for (int d = 0; d < count; d++)
+        {
+            final long entry = drawnEntries[d];
+            offer(slotOf(entry), drawnHashes[d], LfuCounter.MAX - decayedCount(entry));
+        }
+    }
+
+    /**
+     * Loads (and otherwise ignores) the slot record and the index bucket of the pool's best candidate, the likely
+     * victim, together with the samples' loads, so that the victim's two cache misses overlap with theirs instead of
+     * following them. Reads only; a ghost's record is as safe to read as any other.
+     */
+    private void touchBestCandidate()
+    {
+        for (int k = POOL_SIZE - 1; k >= 0; k--)
+        {
+            final int slot = poolSlots[k];
+            if (NONE != slot)
+            {
+                touched = slots.getInt(slot * stride + POSITION_OFFSET) + index.firstWord(poolHashes[k]);
+                return;
+            }
         }
     }
 
     /**
      * Redis's pool insertion: the pool is sorted by idle, ascending, best victim last; a candidate less idle than
      * every one of a full pool is dropped; otherwise it goes before the first candidate at least as idle, shifting
-     * the rest right if there is room, or the less idle ones left (dropping the least idle) if not. Only a
-     * candidate that enters reads its slot record (for the key hash naming it).
+     * the rest right if there is room, or the less idle ones left (dropping the least idle) if not. A candidate is
+     * named by its slot and key hash (from its member, so no slot record is read).
      */
-    private void offer(final int slot, final int idle)
+    private void offer(final int slot, final long hash, final int idle)
     {
         int k = 0;
         while (k < POOL_SIZE && NONE != poolSlots[k] && poolIdle[k] < idle)
@@ -267,7 +335,7 @@ final class LfuOrder implements EvictionOrder
             }
         }
         poolSlots[k] = slot;
-        poolHashes[k] = slots.getLong(slot * stride + HASH_OFFSET);
+        poolHashes[k] = hash;
         poolIdle[k] = idle;
     }
 
@@ -353,7 +421,7 @@ final class LfuOrder implements EvictionOrder
         }
         for (int position = 0; position < memberCount; position++)
         {
-            checksum.update(memberAt(position));
+            checksum.update(memberAt(position)).update(hashAt(position));
         }
     }
 

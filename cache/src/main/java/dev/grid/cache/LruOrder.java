@@ -11,9 +11,13 @@ final class LruOrder implements EvictionOrder
     private static final int LIST = 0;
 
     private final SlotLists lists;
+    private final UnsafeBuffer slots;
+    private final int stride;
 
     LruOrder(final UnsafeBuffer slots, final int stride)
     {
+        this.slots = slots;
+        this.stride = stride;
         lists = new SlotLists(slots, stride, 1);
     }
 
@@ -44,6 +48,11 @@ final class LruOrder implements EvictionOrder
     public int selectVictim()
     {
         return lists.tail(LIST);
+    }
+
+    public long victimHash(final int victim)
+    {
+        return slots.getLong(victim * stride + CacheStore.HASH_OFFSET);
     }
 
     /** Iteration runs in eviction order: least recent first. */

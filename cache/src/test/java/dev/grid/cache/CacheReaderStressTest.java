@@ -98,6 +98,126 @@ class CacheReaderStressTest
         }
     }
 
+    /**
+     * Every key homes to the same index bucket, so they overflow into the next buckets, and churn keys are put and
+     * removed all the time (raising and lowering the overflow counts a probe follows) while pinned keys stay: a
+     * reader must find every pinned key on every read, never a false miss.
+     */
+    @Test
+    void keysThatStayAreNeverMissedWhileOverflowCountsChurn() throws Exception
+    {
+        final int maxEntries = 40;
+        final CacheContext context = new CacheContext().name("overflow").serviceId(1).policy(CachePolicy.LRU)
+            .maxEntries(maxEntries).blockSize(16).memoryBudgetBytes(16L * maxEntries).maxKeyLength(8)
+            .maxValueLength(8);
+        final HashIndex homes = new HashIndex(new UnsafeBuffer(new byte[0]), maxEntries);
+        final long[] ids = new long[70];
+        final UnsafeBuffer probe = new UnsafeBuffer(new byte[8]);
+        for (long candidate = 0, found = 0; found < ids.length; candidate++)
+        {
+            probe.putLong(0, candidate);
+            if (0 == homes.home(KeyHash.hash(probe, 0, 8)))
+            {
+                ids[(int)found++] = candidate;
+            }
+        }
+        final int pinned = 10;
+        final int maxChurning = maxEntries - pinned - 2;
+        try (CacheStateMachine cache = new CacheStateMachine(context, Fences.NONE))
+        {
+            final CacheCommands commands = new CacheCommands();
+            final UnsafeBuffer command = new UnsafeBuffer(new byte[256]);
+            final UnsafeBuffer response = new UnsafeBuffer(new byte[256]);
+            final UnsafeBuffer key = new UnsafeBuffer(new byte[8]);
+            final UnsafeBuffer value = new UnsafeBuffer(new byte[8]);
+            long index = 0;
+            final boolean[] present = new boolean[ids.length];
+            int churning = 0;
+            // Churn keys fill the home bucket first, so the pinned keys lie in the next one, behind its overflow count.
+            for (int p = pinned; p < pinned + HashIndex.WORDS; p++)
+            {
+                present[p] = true;
+                churning++;
+            }
+            for (int p = pinned; p < pinned + HashIndex.WORDS + pinned; p++)
+            {
+                final int which = p < pinned + HashIndex.WORDS ? p : p - HashIndex.WORDS - pinned;
+                key.putLong(0, ids[which]);
+                value.putLong(0, ids[which]);
+                final int length = commands.wrap(command, 0).put(CachePutMode.PUT, key, 0, 8, value, 0, 8, 0, 0);
+                index++;
+                cache.apply(index, index, 1, index, command, 0, length, response, 0);
+            }
+
+            final AtomicBoolean running = new AtomicBoolean(true);
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final AtomicLong reads = new AtomicLong();
+            final Thread[] readers = new Thread[2];
+            for (int r = 0; r < readers.length; r++)
+            {
+                final int seed = r;
+                readers[r] = new Thread(() ->
+                {
+                    try
+                    {
+                        final CacheReader reader = cache.newReader();
+                        final UnsafeBuffer readKey = new UnsafeBuffer(new byte[8]);
+                        final UnsafeBuffer into = new UnsafeBuffer(new byte[8]);
+                        final SplittableRandom random = new SplittableRandom(seed);
+                        long count = 0;
+                        while (running.get())
+                        {
+                            final long id = ids[random.nextInt(pinned)];
+                            readKey.putLong(0, id);
+                            final int length = reader.get(readKey, 0, 8, into, 0);
+                            if (8 != length || into.getLong(0) != id)
+                            {
+                                throw new AssertionError("pinned key " + id + " read as " + length);
+                            }
+                            count++;
+                        }
+                        reads.addAndGet(count);
+                    }
+                    catch (final Throwable t)
+                    {
+                        failure.compareAndSet(null, t);
+                    }
+                }, "pinned-reader-" + r);
+                readers[r].start();
+            }
+
+            final SplittableRandom random = new SplittableRandom(7);
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MILLIS);
+            long changes = 0;
+            while (System.nanoTime() < deadline && null == failure.get())
+            {
+                final int which = pinned + random.nextInt(ids.length - pinned);
+                if (!present[which] && churning == maxChurning)
+                {
+                    continue;
+                }
+                key.putLong(0, ids[which]);
+                value.putLong(0, ids[which]);
+                final int length = present[which] ? commands.wrap(command, 0).remove(key, 0, 8, 0) :
+                    commands.wrap(command, 0).put(CachePutMode.PUT, key, 0, 8, value, 0, 8, 0, 0);
+                churning += present[which] ? -1 : 1;
+                present[which] = !present[which];
+                index++;
+                cache.apply(index, index, 1, index, command, 0, length, response, 0);
+                changes++;
+            }
+            running.set(false);
+            for (final Thread reader : readers)
+            {
+                reader.join();
+            }
+            assertThat(failure.get()).isNull();
+            assertThat(cache.evictions()).as("nothing evicted: pinned keys stay").isZero();
+            assertThat(changes).isGreaterThan(1000);
+            assertThat(reads.get()).isGreaterThan(1000);
+        }
+    }
+
     private static int valueLength(final long writeNumber)
     {
         return 8 * (1 + (int)(writeNumber % 16));

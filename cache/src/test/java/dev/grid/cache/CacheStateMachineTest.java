@@ -278,6 +278,30 @@ class CacheStateMachineTest
     }
 
     @Test
+    void aSnapshotOfAnOlderFormatIsRefusedClearlyAndChangesNothing()
+    {
+        try (CacheStateMachine older = new CacheStateMachine(context(CachePolicy.LFU), Fences.NONE);
+            CacheStateMachine cache = new CacheStateMachine(context(CachePolicy.LFU), Fences.NONE))
+        {
+            new CacheHarness(older).put(bytes("old"), bytes("v"));
+            new CacheHarness(cache).put(bytes("k"), bytes("v"));
+            final long before = cache.checksum();
+            final InMemorySnapshot snapshot = new InMemorySnapshot();
+            older.snapshot(snapshot);
+            final UnsafeBuffer bytes = new UnsafeBuffer(new byte[snapshot.length()]);
+            bytes.putBytes(0, snapshot.buffer(), 0, snapshot.length());
+            bytes.putInt(8, 2);
+            final InMemorySnapshot formatTwo = new InMemorySnapshot();
+            formatTwo.write(bytes, 0, bytes.capacity());
+            assertThatThrownBy(() -> cache.restore(formatTwo.rewind()))
+                .isInstanceOf(GridException.class)
+                .hasMessageContaining("format 2 cannot be restored")
+                .satisfies(ex -> assertThat(((GridException)ex).status()).isEqualTo(Status.MALFORMED));
+            assertThat(cache.checksum()).isEqualTo(before);
+        }
+    }
+
+    @Test
     void configurationIsValidated()
     {
         assertThatThrownBy(() -> new CacheContext().name("c").serviceId(1).maxEntries(1).maxKeyLength(100)
@@ -296,7 +320,7 @@ class CacheStateMachineTest
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lfuSamples");
         final CacheContext context = context(CachePolicy.LFU).conclude();
         assertThat(context.offHeapBytes()).as("blocks, links, slot headers, index, LFU member array")
-            .isEqualTo(8192L + 8192 / 32 * 4 + 64 * 64 + 128 * 8 + 64 * 8);
+            .isEqualTo(8192L + 8192 / 32 * 4 + 64 * 64 + 7 * 64 + 64 * 16);
     }
 
     @Test

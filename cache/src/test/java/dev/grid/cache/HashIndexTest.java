@@ -1,0 +1,186 @@
+package dev.grid.cache;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The bucketed index on its own: entries that overflow their home bucket (into the next ones, wrapping past the
+ * last) are found, removals in any order keep the others findable and lower exactly the overflow counts they
+ * raised, so a probe stops at the home bucket again once nothing overflows it; and over a long random sequence
+ * against a map, every entry is found where a probe looks, every overflow count equals the number of entries that
+ * passed the bucket, and two indexes fed the same sequence are byte-identical.
+ */
+class HashIndexTest
+{
+    private static final int MAX_ENTRIES = 40;
+
+    private static HashIndex newIndex(final int maxEntries)
+    {
+        return new HashIndex(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(HashIndex.bucketsFor(maxEntries) * HashIndex.BUCKET_LENGTH)), maxEntries);
+    }
+
+    /** A hash whose home is {@code bucket} of an index of {@code buckets}, with low bits {@code low}. */
+    private static long hashHomedAt(final int bucket, final int buckets, final int low)
+    {
+        final long high = ((long)bucket << 32) / buckets + 1;
+        return high << 32 | (low & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * @return the slot a probe from the hash's home finds for the hash, or -1 if it stops first.
+     */
+    private static int lookup(final HashIndex index, final long hash, final int slot)
+    {
+        final int tag = index.tag(hash);
+        int bucket = index.home(hash);
+        for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
+        {
+            for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
+            {
+                if (index.slotAt(bucket, i) == slot)
+                {
+                    return slot;
+                }
+            }
+            if (!index.overflows(bucket))
+            {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void entriesOverflowIntoTheNextBucketsWrappingAroundAndRemovalsUndoTheirCounts()
+    {
+        final HashIndex index = newIndex(MAX_ENTRIES);
+        final int buckets = index.buckets();
+        assertThat(buckets).isEqualTo(4);
+        final int last = buckets - 1;
+        final long[] hashes = new long[MAX_ENTRIES];
+        for (int slot = 0; slot < MAX_ENTRIES; slot++)
+        {
+            hashes[slot] = hashHomedAt(last, buckets, slot * 7919);
+            assertThat(index.home(hashes[slot])).isEqualTo(last);
+            index.insert(hashes[slot], slot);
+        }
+        assertThat(index.overflows(last)).as("the home bucket is full and passed").isTrue();
+        assertThat(index.overflows(0)).as("wrapped into bucket 0, full and passed").isTrue();
+        assertThat(index.overflows(1)).as("the last 10 entries stop in bucket 1").isFalse();
+        for (int slot = 0; slot < MAX_ENTRIES; slot++)
+        {
+            assertThat(lookup(index, hashes[slot], slot)).isEqualTo(slot);
+        }
+        assertThat(lookup(index, hashHomedAt(last, buckets, 12345), 99)).as("a miss").isEqualTo(-1);
+
+        for (int slot = MAX_ENTRIES - 1; slot >= 0; slot -= 2)
+        {
+            index.remove(hashes[slot], slot);
+        }
+        for (int slot = 0; slot < MAX_ENTRIES; slot++)
+        {
+            assertThat(lookup(index, hashes[slot], slot)).isEqualTo(0 == slot % 2 ? slot : -1);
+        }
+        for (int slot = 0; slot < MAX_ENTRIES; slot += 2)
+        {
+            index.remove(hashes[slot], slot);
+        }
+        for (int bucket = 0; bucket < buckets; bucket++)
+        {
+            assertThat(index.overflows(bucket)).as("bucket %d", bucket).isFalse();
+        }
+        final UnsafeBuffer region = index.region();
+        for (int offset = 0; offset < region.capacity(); offset += Integer.BYTES)
+        {
+            assertThat(region.getInt(offset)).as("offset %d", offset).isZero();
+        }
+    }
+
+    @Test
+    void randomInsertsAndRemovesMatchAMapAndTheOverflowCountsAreExact()
+    {
+        final int maxEntries = 300;
+        final HashIndex index = newIndex(maxEntries);
+        final HashIndex twin = newIndex(maxEntries);
+        final Map<Integer, Long> present = new HashMap<>();
+        final List<Integer> free = new ArrayList<>();
+        for (int slot = 0; slot < maxEntries; slot++)
+        {
+            free.add(slot);
+        }
+        final SplittableRandom random = new SplittableRandom(42);
+        for (int step = 0; step < 50_000; step++)
+        {
+            if (!free.isEmpty() && (present.isEmpty() || random.nextInt(100) < 55))
+            {
+                final int slot = free.remove(random.nextInt(free.size()));
+                // Few distinct homes: long overflow chains, and equal tags for different slots.
+                final long hash = hashHomedAt(random.nextInt(index.buckets()) / 3 * 3, index.buckets(),
+                    random.nextInt(4));
+                index.insert(hash, slot);
+                twin.insert(hash, slot);
+                present.put(slot, hash);
+            }
+            else
+            {
+                final List<Integer> slots = new ArrayList<>(present.keySet());
+                final int slot = slots.get(random.nextInt(slots.size()));
+                final long hash = present.remove(slot);
+                index.remove(hash, slot);
+                twin.remove(hash, slot);
+                free.add(slot);
+                assertThat(lookup(index, hash, slot)).isEqualTo(-1);
+            }
+            if (0 == step % 997)
+            {
+                for (final Map.Entry<Integer, Long> entry : present.entrySet())
+                {
+                    assertThat(lookup(index, entry.getValue(), entry.getKey())).isEqualTo(entry.getKey());
+                }
+                assertOverflowCountsAreExact(index, present);
+            }
+        }
+        assertThat(index.region().compareTo(twin.region())).as("same sequence, same bytes").isZero();
+    }
+
+    /**
+     * Recomputes every bucket's overflow count from where each entry lies: the buckets from its home up to (not
+     * including) its own.
+     */
+    private static void assertOverflowCountsAreExact(final HashIndex index, final Map<Integer, Long> present)
+    {
+        final int[] expected = new int[index.buckets()];
+        final UnsafeBuffer region = index.region();
+        for (int bucket = 0; bucket < index.buckets(); bucket++)
+        {
+            for (int i = 0; i < HashIndex.WORDS; i++)
+            {
+                final int word = region.getInt(bucket * HashIndex.BUCKET_LENGTH + i * Integer.BYTES);
+                if (0 != word)
+                {
+                    final int slot = index.slotAt(bucket, i);
+                    assertThat(present).containsKey(slot);
+                    for (int passed = index.home(present.get(slot)); passed != bucket; passed = index.next(passed))
+                    {
+                        expected[passed]++;
+                    }
+                }
+            }
+        }
+        for (int bucket = 0; bucket < index.buckets(); bucket++)
+        {
+            assertThat(region.getInt(bucket * HashIndex.BUCKET_LENGTH + HashIndex.WORDS * Integer.BYTES))
+                .as("overflow count of bucket %d", bucket).isEqualTo(expected[bucket]);
+        }
+    }
+}
