@@ -100,7 +100,8 @@ public final class NumberedKeys
     /**
      * Puts every key, pipelined, and waits for every answer.
      *
-     * @return how many were not acknowledged with OK.
+     * @param timeoutNs how long to wait when no answer comes.
+     * @return how many were not acknowledged with OK (or not answered).
      */
     public int putAll(final GridCache cache, final long timeoutNs)
     {
@@ -118,7 +119,8 @@ public final class NumberedKeys
     /**
      * Reads every key back, pipelined, with the given consistency.
      *
-     * @return how many were missing or held another value.
+     * @param timeoutNs how long to wait when no answer comes.
+     * @return how many were missing, held another value, or were not answered.
      */
     public int missingOrWrong(final GridCache cache, final ReadConsistency consistency, final long timeoutNs)
     {
@@ -182,16 +184,28 @@ public final class NumberedKeys
             answered.incrementAndGet();
         }
 
+        /**
+         * Waits for every answer, giving up once none came for {@code timeoutNs}.
+         *
+         * @return the failed and the unanswered.
+         */
         int awaitFailures(final int expected, final long timeoutNs)
         {
-            final long deadlineNs = System.nanoTime() + timeoutNs;
-            while (answered.get() < expected)
+            int lastAnswered = answered.get();
+            long deadlineNs = System.nanoTime() + timeoutNs;
+            while (lastAnswered < expected)
             {
-                if (System.nanoTime() > deadlineNs)
-                {
-                    return failed.get() + expected - answered.get();
-                }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                final int nowAnswered = answered.get();
+                if (nowAnswered > lastAnswered)
+                {
+                    lastAnswered = nowAnswered;
+                    deadlineNs = System.nanoTime() + timeoutNs;
+                }
+                else if (System.nanoTime() > deadlineNs)
+                {
+                    return failed.get() + expected - nowAnswered;
+                }
             }
             return failed.get();
         }
