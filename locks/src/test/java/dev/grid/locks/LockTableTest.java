@@ -8,7 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -213,6 +213,53 @@ class LockTableTest
         final Answer twice = driver.tryLock(B, 1, "x", 1_000);
         assertThat(twice.status()).isEqualTo(Status.ALREADY_EXISTS);
         assertThat(twice.waiterCount()).isEqualTo(1);
+    }
+
+    @Test
+    void queuedTwiceIsRefusedInEveryChainAfterTheLockMovedAndAfterARestore()
+    {
+        driver.close();
+        driver = new LockDriver(LockDriver.context().maxLocks(4).maxWaitersPerLock(64).maxWaiters(128));
+        assertThat(LockTable.bucketsPerLock(4, 64, 128)).as("several chains per lock").isEqualTo(4);
+        driver.lock(A, 1, "first");
+        driver.lock(A, 1, "moves");
+        final int owners = 40;
+        for (int owner = 1; owner <= owners; owner++)
+        {
+            assertThat(driver.lock(B, owner, "moves").status()).isEqualTo(Status.PENDING);
+        }
+        driver.unlock(A, 1, "first");
+        assertThat(driver.table().lockCount()).as("'moves' now sits in the freed slot").isEqualTo(1);
+
+        long other = C;
+        for (int round = 0; round < 2; round++, other++)
+        {
+            for (int owner = 1; owner <= owners; owner++)
+            {
+                assertThat(driver.lock(B, owner, "moves").status()).as("owner %d", owner)
+                    .isEqualTo(Status.ALREADY_EXISTS);
+            }
+            assertThat(driver.lock(other, 1, "moves").status()).isEqualTo(Status.PENDING);
+            assertThat(driver.unlock(other, 1, "moves").status()).isEqualTo(Status.NOT_HOLDER);
+            assertThat(driver.table().waiterCount()).isEqualTo(owners + 1);
+            driver.closeSession(other);
+            assertThat(driver.takeDeferred()).singleElement()
+                .satisfies(lost -> assertThat(lost.answer().status()).isEqualTo(Status.OWNERSHIP_LOST));
+            final long[] checksums = driver.snapshotAndRestore();
+            assertThat(checksums[1]).isEqualTo(checksums[0]);
+        }
+
+        for (int owner = 1; owner <= owners; owner++)
+        {
+            final long holder = 1 == owner ? A : B;
+            driver.unlock(holder, 1 == owner ? 1 : owner - 1, "moves");
+            final List<Deferred> granted = driver.takeDeferred();
+            assertThat(granted).hasSize(1);
+            assertThat(granted.get(0).answer().heldBy(B, owner)).as("FIFO: owner %d", owner).isTrue();
+            assertThat(driver.lock(B, owner, "moves").holdCount()).as("re-entry, not a second wait").isEqualTo(2);
+            driver.unlock(B, owner, "moves");
+        }
+        assertThat(driver.table().waiterCount()).isZero();
     }
 
     @Test
