@@ -230,7 +230,8 @@ public final class MessageBounds
         final int enumCount = (int)(control >>> ENUM_COUNT_SHIFT) & 3;
         for (int i = 0; i < enumCount; i++)
         {
-            final int enumOffset = (int)(control >>> (ENUM_OFFSET_SHIFT + i * ENUM_OFFSET_BITS)) & MAX_FIXED_ENUM_OFFSET;
+            final int enumOffset =
+                (int)(control >>> (ENUM_OFFSET_SHIFT + i * ENUM_OFFSET_BITS)) & MAX_FIXED_ENUM_OFFSET;
             final int value = buffer.getByte(blockStart + enumOffset) & 0xFF;
             // A value of 64 or more is never valid here: compiling refused enums with such values.
             if (value >= Long.SIZE || 0 == (layouts[layout + LAYOUT_ENUMS + i] & (1L << value)))
