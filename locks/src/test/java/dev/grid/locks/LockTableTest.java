@@ -328,6 +328,38 @@ class LockTableTest
     }
 
     @Test
+    void everyByteOfANameCountsInItsHashAndItsLookupAtEveryLength()
+    {
+        for (int length = 1; length <= 32; length++)
+        {
+            final StringBuilder name = new StringBuilder();
+            for (int i = 0; i < length; i++)
+            {
+                name.append((char)('a' + (i * 7 + length) % 26));
+            }
+            final long token = driver.lock(A, 1, name.toString()).token();
+            // An exact-size buffer: with bounds checks on, a read outside the name throws.
+            final int hash = LockTable.hash(LockDriver.ascii(name.toString()), 0, length);
+            for (int position = 0; position < length; position++)
+            {
+                final StringBuilder other = new StringBuilder(name);
+                other.setCharAt(position, Character.toUpperCase(name.charAt(position)));
+                final String changed = other.toString();
+                assertThat(LockTable.hash(LockDriver.ascii(changed), 0, length))
+                    .as("length %d, byte %d", length, position).isNotEqualTo(hash);
+                assertThat(driver.isCurrentToken(changed, token)).as("length %d, byte %d", length, position)
+                    .isFalse();
+                assertThat(driver.query(changed).holdCount()).isZero();
+            }
+            assertThat(driver.isCurrentToken(name.toString(), token)).isTrue();
+            assertThat(driver.unlock(A, 1, name.toString()).status()).isEqualTo(Status.OK);
+        }
+        assertThat(LockTable.hash(LockDriver.ascii("ab"), 0, 2)).as("the length counts")
+            .isNotEqualTo(LockTable.hash(LockDriver.ascii("ab\0"), 0, 3));
+        assertThat(driver.table().lockCount()).isZero();
+    }
+
+    @Test
     void manyLocksSurviveRemovalInAnyOrder()
     {
         driver.close();
