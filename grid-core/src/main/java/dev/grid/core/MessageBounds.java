@@ -27,6 +27,11 @@ import java.util.List;
  * and every enum holds a defined value. It never reads outside {@code [offset, offset + length)}, never throws
  * and never allocates, so it can run on the agent thread for every message that came from a peer, a client or
  * the disk.
+ * <p>
+ * Most templates have a fixed layout: no repeating group, at most two one-byte enums and three variable-length
+ * fields, every field present from one acting version on. For those, {@link #check} reads a few words compiled
+ * for the template ({@link #fixedLayouts}) instead of walking the shape's objects; the verdict, error code
+ * included, is the walk's (tests compare the two on valid and malformed bytes of every template).
  */
 public final class MessageBounds
 {
@@ -35,11 +40,44 @@ public final class MessageBounds
 
     private static final int HEADER_LENGTH = MessageHeaderDecoder.ENCODED_LENGTH;
 
+    // A fixed layout is LAYOUT_STRIDE words per template id: the control word (0 for a template without a fixed
+    // layout), the valid-value bitmaps of up to two enums, then one word per variable-length field, in order.
+    private static final int LAYOUT_SHIFT = 3;
+    private static final int LAYOUT_STRIDE = 1 << LAYOUT_SHIFT;
+    private static final int LAYOUT_ENUMS = 1;
+    private static final int LAYOUT_VAR_FIELDS = 3;
+    private static final int MAX_FIXED_ENUMS = 2;
+    private static final int MAX_FIXED_VAR_FIELDS = 3;
+
+    // Control word: minimum block length (bits 0-15), the acting version from which the layout holds (16-31), var
+    // field count (32-33), enum count (34-35), the enums' offsets in the block (36-47, 48-59), set bit 63.
+    private static final long CONTROL_FIXED = 1L << 63;
+    private static final int VERSION_SHIFT = 16;
+    private static final int VAR_COUNT_SHIFT = 32;
+    private static final int ENUM_COUNT_SHIFT = 34;
+    private static final int ENUM_OFFSET_SHIFT = 36;
+    private static final int ENUM_OFFSET_BITS = 12;
+    private static final int MAX_FIXED_ENUM_OFFSET = (1 << ENUM_OFFSET_BITS) - 1;
+
+    // Var field word: maximum length (bits 0-31, unsigned), header length (32-39), size of the length field (40-47).
+    private static final int VAR_HEADER_SHIFT = 32;
+    private static final int VAR_LENGTH_SIZE_SHIFT = 40;
+
     private final Shape[] shapesByTemplateId;
+    private final long[] fixedLayouts;
 
     private MessageBounds(final Shape[] shapesByTemplateId)
     {
         this.shapesByTemplateId = shapesByTemplateId;
+        fixedLayouts = new long[shapesByTemplateId.length << LAYOUT_SHIFT];
+        for (int templateId = 0; templateId < shapesByTemplateId.length; templateId++)
+        {
+            final Shape shape = shapesByTemplateId[templateId];
+            if (null != shape)
+            {
+                compileFixedLayout(shape, fixedLayouts, templateId << LAYOUT_SHIFT);
+            }
+        }
     }
 
     /**
@@ -74,6 +112,36 @@ public final class MessageBounds
      */
     public int check(final DirectBuffer buffer, final int offset, final int length, final int expectedTemplateId)
     {
+        return check(buffer, offset, length, expectedTemplateId, true);
+    }
+
+    /**
+     * {@link #check(DirectBuffer, int, int, int)} by the generic walk alone, ignoring the fixed layouts: the
+     * reference the fixed layouts are tested against.
+     */
+    int checkByWalking(final DirectBuffer buffer, final int offset, final int length, final int expectedTemplateId)
+    {
+        return check(buffer, offset, length, expectedTemplateId, false);
+    }
+
+    /**
+     * @param templateId of a message in the schema.
+     * @return true if {@link #check} validates the template by its fixed layout (at the schema's version).
+     */
+    boolean hasFixedLayout(final int templateId)
+    {
+        return templateId >= 0 && templateId < shapesByTemplateId.length &&
+            0 != fixedLayouts[templateId << LAYOUT_SHIFT] &&
+            MessageHeaderDecoder.SCHEMA_VERSION >= fromVersion(fixedLayouts[templateId << LAYOUT_SHIFT]);
+    }
+
+    private int check(
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final int expectedTemplateId,
+        final boolean useFixedLayouts)
+    {
         if (offset < 0 || length < HEADER_LENGTH || offset > buffer.capacity() - length)
         {
             return DecodeError.TRUNCATED.code();
@@ -93,7 +161,23 @@ public final class MessageBounds
         {
             return DecodeError.BAD_VERSION.code();
         }
-        final Shape shape = templateId < shapesByTemplateId.length ? shapesByTemplateId[templateId] : null;
+        if (templateId >= shapesByTemplateId.length)
+        {
+            return DecodeError.UNKNOWN_TEMPLATE.code();
+        }
+        final long[] layouts = fixedLayouts;
+        final int layout = templateId << LAYOUT_SHIFT;
+        final long control = layouts[layout];
+        if (useFixedLayouts && 0 != control && actingVersion >= fromVersion(control))
+        {
+            if (expectedTemplateId >= 0 && templateId != expectedTemplateId)
+            {
+                return DecodeError.UNEXPECTED_TEMPLATE.code();
+            }
+            return checkFixedLayout(layouts, layout, control, buffer, offset, length, blockLength);
+        }
+
+        final Shape shape = shapesByTemplateId[templateId];
         if (null == shape)
         {
             return DecodeError.UNKNOWN_TEMPLATE.code();
@@ -117,6 +201,73 @@ public final class MessageBounds
         final int end = checkSections(shape.sections, buffer, blockStart + blockLength, limit, actingVersion);
 
         return end < 0 ? end : end - offset;
+    }
+
+    /**
+     * The walk's checks in the walk's order (block inside the bytes, long enough, enums, then each var field's
+     * length header, maximum and data), from the template's compiled words.
+     */
+    private static int checkFixedLayout(
+        final long[] layouts,
+        final int layout,
+        final long control,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final int blockLength)
+    {
+        final int limit = offset + length;
+        final int blockStart = offset + HEADER_LENGTH;
+        if (blockLength > limit - blockStart)
+        {
+            return DecodeError.TRUNCATED.code();
+        }
+        if (blockLength < (int)(control & 0xFFFF))
+        {
+            return DecodeError.BLOCK_TOO_SHORT.code();
+        }
+
+        final int enumCount = (int)(control >>> ENUM_COUNT_SHIFT) & 3;
+        for (int i = 0; i < enumCount; i++)
+        {
+            final int enumOffset =
+                (int)(control >>> (ENUM_OFFSET_SHIFT + i * ENUM_OFFSET_BITS)) & MAX_FIXED_ENUM_OFFSET;
+            final int value = buffer.getByte(blockStart + enumOffset) & 0xFF;
+            // A value of 64 or more is never valid here: compiling refused enums with such values.
+            if (value >= Long.SIZE || 0 == (layouts[layout + LAYOUT_ENUMS + i] & (1L << value)))
+            {
+                return DecodeError.BAD_ENUM.code();
+            }
+        }
+
+        final int varCount = (int)(control >>> VAR_COUNT_SHIFT) & 3;
+        int position = blockStart + blockLength;
+        for (int i = 0; i < varCount; i++)
+        {
+            final long field = layouts[layout + LAYOUT_VAR_FIELDS + i];
+            final int headerLength = (int)(field >>> VAR_HEADER_SHIFT) & 0xFF;
+            if (headerLength > limit - position)
+            {
+                return DecodeError.TRUNCATED.code();
+            }
+            final long dataLength = readUnsigned(buffer, position, (int)(field >>> VAR_LENGTH_SIZE_SHIFT) & 0xFF);
+            if (dataLength > (field & 0xFFFF_FFFFL))
+            {
+                return DecodeError.VAR_DATA_TOO_LONG.code();
+            }
+            final int dataStart = position + headerLength;
+            if (dataLength > limit - dataStart)
+            {
+                return DecodeError.TRUNCATED.code();
+            }
+            position = dataStart + (int)dataLength;
+        }
+        return position - offset;
+    }
+
+    private static int fromVersion(final long control)
+    {
+        return (int)(control >>> VERSION_SHIFT) & 0xFFFF;
     }
 
     /**
@@ -401,6 +552,62 @@ public final class MessageBounds
             this.block = block;
             this.sections = sections;
         }
+    }
+
+    /**
+     * Writes the template's fixed layout at {@code layout}, or leaves its control word 0 if the shape has none: a
+     * repeating group, more enums or var fields than a layout holds, an enum that is not one byte with values below
+     * 64, or a length above what the words hold.
+     */
+    private static void compileFixedLayout(final Shape shape, final long[] layouts, final int layout)
+    {
+        final Block block = shape.block;
+        final int[] minLengths = block.minLengthByVersion;
+        final int minBlockLength = minLengths[minLengths.length - 1];
+        if (block.enums.length > MAX_FIXED_ENUMS || shape.sections.length > MAX_FIXED_VAR_FIELDS ||
+            minBlockLength > 0xFFFF)
+        {
+            return;
+        }
+        final long[] words = new long[LAYOUT_STRIDE];
+        int fromVersion = minLengths.length - 1;
+        long control = CONTROL_FIXED | minBlockLength |
+            (long)shape.sections.length << VAR_COUNT_SHIFT | (long)block.enums.length << ENUM_COUNT_SHIFT;
+        for (int i = 0; i < block.enums.length; i++)
+        {
+            final EnumField field = block.enums[i];
+            if (field.type != PrimitiveType.UINT8 || field.offset > MAX_FIXED_ENUM_OFFSET)
+            {
+                return;
+            }
+            for (final long value : field.sortedValues)
+            {
+                if (value < 0 || value >= Long.SIZE)
+                {
+                    return;
+                }
+                words[LAYOUT_ENUMS + i] |= 1L << value;
+            }
+            fromVersion = Math.max(fromVersion, field.sinceVersion);
+            control |= (long)field.offset << (ENUM_OFFSET_SHIFT + i * ENUM_OFFSET_BITS);
+        }
+        for (int i = 0; i < shape.sections.length; i++)
+        {
+            final Section section = shape.sections[i];
+            if (section.isGroup || section.maxLength > 0xFFFF_FFFFL || section.headerLength > 0xFF)
+            {
+                return;
+            }
+            fromVersion = Math.max(fromVersion, section.sinceVersion);
+            words[LAYOUT_VAR_FIELDS + i] = section.maxLength |
+                (long)section.headerLength << VAR_HEADER_SHIFT | (long)section.countSize << VAR_LENGTH_SIZE_SHIFT;
+        }
+        if (fromVersion > 0xFFFF)
+        {
+            return;
+        }
+        words[0] = control | (long)fromVersion << VERSION_SHIFT;
+        System.arraycopy(words, 0, layouts, layout, LAYOUT_STRIDE);
     }
 
     private static final class Holder

@@ -14,14 +14,15 @@ import dev.grid.sbe.LockQueryDecoder;
 import dev.grid.sbe.LockReleaseDecoder;
 import dev.grid.sbe.MessageHeaderDecoder;
 import dev.grid.sbe.Status;
+import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Hashing;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The fenced-lock state machine: named, FIFO, reentrant locks owned by (client session, owner id) pairs, whose
@@ -29,11 +30,11 @@ import java.nio.ByteOrder;
  * check, so that other services refuse writes carrying a stale token.
  * <p>
  * Memory is fixed at construction by the {@link LockTableContext} budgets: dense primitive arrays for locks and for
- * queued requests, the lock names off-heap, two {@link SlotIndex}es (lock by name; queued request by lock, session
- * and owner) and a {@link DeadlineHeap}. A lock takes room only while held: a lock is held whenever it has waiters,
- * since a release hands it straight to the first of them. Removal moves the last record into the hole, so the dense
- * arrays are a deterministic function of the log; the snapshot and the checksum are those arrays in order, and the
- * indexes and the heap are derived from them on restore.
+ * queued requests, the lock names off-heap, a {@link SlotIndex} of locks by name, per lock a few hash chains of its
+ * queued requests by session and owner, and a {@link DeadlineHeap}. A lock takes room only while held: a lock is
+ * held whenever it has waiters, since a release hands it straight to the first of them. Removal moves the last
+ * record into the hole, so the dense arrays are a deterministic function of the log; the snapshot and the checksum
+ * are those arrays in order, and the indexes and the heap are derived from them on restore.
  * <p>
  * Single writer: every method is for the node's agent thread, and none allocates after construction.
  */
@@ -49,6 +50,8 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private static final int WAITER_RECORD_LENGTH = 5 * Long.BYTES;
 
     private static final int NONE = -1;
+    private static final int MAX_BUCKETS_PER_LOCK = 64;
+    private static final int MAX_BUCKET_HEADS = 1 << 26;
     private static final long NO_DEADLINE = Long.MAX_VALUE;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
@@ -73,9 +76,16 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private final int[] waitCount;
     private int lockCount;
 
-    // Derived indexes, rebuilt on restore: lock slot by name, waiter slot by (lock, session, owner).
+    // Derived, rebuilt on restore: lock slot by name.
     private final SlotIndex nameIndex;
-    private final SlotIndex waiterIndex;
+
+    // Derived, rebuilt on restore: each lock's queued requests by (session, owner), so that an owner queued twice is
+    // refused without a scan of the queue or a probe into a table-wide index (a cache miss). Lock slot s owns the
+    // chain heads [s << bucketShift, (s + 1) << bucketShift), all NONE while it has no queue; chains are doubly
+    // linked through the waiter slots.
+    private final int bucketShift;
+    private final int bucketMask;
+    private final int[] bucketHeads;
 
     // Queued requests, linked per lock in FIFO order. A slot stays put while its request waits (no record moves on
     // removal); freed slots are reused last-freed first, and slots never used yet are taken from waiterSlotsUsed.
@@ -85,7 +95,9 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private final long[] waiterDeadline;
     private final long[] waiterTicket;
     private final int[] waiterLock;
-    private final int[] waiterKeyHash;
+    private final int[] waiterBucket;
+    private final int[] waiterBucketPrev;
+    private final int[] waiterBucketNext;
     private final int[] waiterPrev;
     private final int[] waiterNext;
     private int waiterCount;
@@ -96,7 +108,6 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
     private final DeadlineHeap deadlines;
 
     private final MessageBounds bounds = MessageBounds.instance();
-    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final LockAcquireDecoder acquireDecoder = new LockAcquireDecoder();
     private final LockReleaseDecoder releaseDecoder = new LockReleaseDecoder();
     private final LockQueryDecoder queryDecoder = new LockQueryDecoder();
@@ -146,7 +157,10 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         waitCount = new int[maxLocks];
 
         nameIndex = new SlotIndex(maxLocks);
-        waiterIndex = new SlotIndex(maxWaiters);
+        bucketShift = Integer.numberOfTrailingZeros(bucketsPerLock(maxLocks, maxWaitersPerLock, maxWaiters));
+        bucketMask = (1 << bucketShift) - 1;
+        bucketHeads = new int[maxLocks << bucketShift];
+        Arrays.fill(bucketHeads, NONE);
 
         waiterSession = new long[maxWaiters];
         waiterOwner = new long[maxWaiters];
@@ -154,7 +168,9 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         waiterDeadline = new long[maxWaiters];
         waiterTicket = new long[maxWaiters];
         waiterLock = new int[maxWaiters];
-        waiterKeyHash = new int[maxWaiters];
+        waiterBucket = new int[maxWaiters];
+        waiterBucketPrev = new int[maxWaiters];
+        waiterBucketNext = new int[maxWaiters];
         waiterPrev = new int[maxWaiters];
         waiterNext = new int[maxWaiters];
         deadlines = new DeadlineHeap(waiterDeadline, waiterTicket);
@@ -182,11 +198,11 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         {
             return answer(Status.MALFORMED, index, NONE, response, responseOffset);
         }
-        headerDecoder.wrap(command, offset);
+        final long header = command.getLong(offset, ORDER);
         final int blockOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH;
-        final int blockLength = headerDecoder.blockLength();
-        final int version = headerDecoder.version();
-        switch (headerDecoder.templateId())
+        final int blockLength = headerField(header, MessageHeaderDecoder.blockLengthEncodingOffset());
+        final int version = headerField(header, MessageHeaderDecoder.versionEncodingOffset());
+        switch (headerField(header, MessageHeaderDecoder.templateIdEncodingOffset()))
         {
             case LockAcquireDecoder.TEMPLATE_ID:
                 acquireDecoder.wrap(command, blockOffset, blockLength, version);
@@ -220,10 +236,20 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         {
             return answer(Status.MALFORMED, appliedIndex, NONE, response, responseOffset);
         }
-        headerDecoder.wrap(query, offset);
-        queryDecoder.wrap(query, offset + MessageHeaderDecoder.ENCODED_LENGTH, headerDecoder.blockLength(),
-            headerDecoder.version());
+        final long header = query.getLong(offset, ORDER);
+        queryDecoder.wrap(query, offset + MessageHeaderDecoder.ENCODED_LENGTH,
+            headerField(header, MessageHeaderDecoder.blockLengthEncodingOffset()),
+            headerField(header, MessageHeaderDecoder.versionEncodingOffset()));
         return answerQuery(appliedIndex, query, response, responseOffset);
+    }
+
+    /**
+     * A uint16 field of a message header read as one word (four uint16 fields, the word {@link MessageBounds} has
+     * just checked): one read instead of a flyweight's three.
+     */
+    private static int headerField(final long header, final int fieldOffset)
+    {
+        return (int)(header >>> (fieldOffset * Byte.SIZE)) & 0xFFFF;
     }
 
     private int answerQuery(
@@ -523,14 +549,14 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         {
             return answer(Status.LIMIT_EXCEEDED, index, slot, response, responseOffset);
         }
-        final int keyHash = waiterKeyHash(hash, sessionId, ownerId);
-        if (isWaiting(keyHash, slot, sessionId, ownerId))
+        final int bucket = bucketOf(sessionId, ownerId);
+        if (isWaiting(slot, bucket, sessionId, ownerId))
         {
             return answer(Status.ALREADY_EXISTS, index, slot, response, responseOffset);
         }
         final long deadline = WAIT_FOREVER == waitTimeout || timestamp > Long.MAX_VALUE - waitTimeout ?
             NO_DEADLINE : timestamp + waitTimeout;
-        enqueue(slot, keyHash, sessionId, ownerId, requestSequence, deadline, index);
+        enqueue(slot, bucket, sessionId, ownerId, requestSequence, deadline, index);
         return answer(Status.PENDING, index, slot, response, responseOffset);
     }
 
@@ -664,6 +690,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
 
     private void removeLock(final int slot)
     {
+        assert NONE == waitHead[slot] && hasNoBucketEntries(slot) : "only a lock without a queue is removed";
         nameIndex.remove(nameHash[slot], slot);
         final int last = --lockCount;
         if (slot != last)
@@ -679,6 +706,12 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
             waitHead[slot] = waitHead[last];
             waitTail[slot] = waitTail[last];
             waitCount[slot] = waitCount[last];
+            if (NONE != waitHead[slot])
+            {
+                final int buckets = bucketMask + 1;
+                System.arraycopy(bucketHeads, last << bucketShift, bucketHeads, slot << bucketShift, buckets);
+                Arrays.fill(bucketHeads, last << bucketShift, (last << bucketShift) + buckets, NONE);
+            }
             for (int waiter = waitHead[slot]; NONE != waiter; waiter = waiterNext[waiter])
             {
                 waiterLock[waiter] = slot;
@@ -709,30 +742,36 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         return NONE;
     }
 
+    /**
+     * Compares in words; the last word overlaps the one before it rather than ending in a byte loop.
+     */
     private boolean nameEquals(final int slot, final DirectBuffer buffer, final int offset, final int length)
     {
         if (nameLength[slot] != length)
         {
             return false;
         }
+        final UnsafeBuffer names = this.names;
         final int stored = nameOffset(slot);
-        int i = 0;
-        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        if (length >= Long.BYTES)
         {
-            if (names.getLong(stored + i) != buffer.getLong(offset + i))
+            final int lastWord = length - Long.BYTES;
+            for (int i = 0; i < lastWord; i += Long.BYTES)
             {
-                return false;
+                if (names.getLong(stored + i) != buffer.getLong(offset + i))
+                {
+                    return false;
+                }
             }
+            return names.getLong(stored + lastWord) == buffer.getLong(offset + lastWord);
         }
-        if (i + Integer.BYTES <= length)
+        if (length >= Integer.BYTES)
         {
-            if (names.getInt(stored + i) != buffer.getInt(offset + i))
-            {
-                return false;
-            }
-            i += Integer.BYTES;
+            final int lastWord = length - Integer.BYTES;
+            return names.getInt(stored) == buffer.getInt(offset) &&
+                names.getInt(stored + lastWord) == buffer.getInt(offset + lastWord);
         }
-        for (; i < length; i++)
+        for (int i = 0; i < length; i++)
         {
             if (names.getByte(stored + i) != buffer.getByte(offset + i))
             {
@@ -742,36 +781,51 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         return true;
     }
 
+    /**
+     * The name's hash for the name index. Reads whole words, the last one overlapping the one before it (a name of 8
+     * to 16 bytes is two reads and two multiplications), so no name ends in a byte loop.
+     */
     static int hash(final DirectBuffer buffer, final int offset, final int length)
     {
         long hash = 0x9E3779B97F4A7C15L ^ length;
-        int i = 0;
-        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        final long last;
+        if (length >= Long.BYTES)
         {
-            hash = Long.rotateLeft(hash ^ buffer.getLong(offset + i, ORDER), 29) * 0xC2B2AE3D27D4EB4FL;
+            final int lastWord = length - Long.BYTES;
+            for (int i = 0; i < lastWord; i += Long.BYTES)
+            {
+                hash = Long.rotateLeft((hash ^ buffer.getLong(offset + i, ORDER)) * 0xC2B2AE3D27D4EB4FL, 31);
+            }
+            last = buffer.getLong(offset + lastWord, ORDER);
         }
-        long tail = 0;
-        if (i + Integer.BYTES <= length)
+        else if (length >= Integer.BYTES)
         {
-            tail = buffer.getInt(offset + i, ORDER) & 0xFFFF_FFFFL;
-            i += Integer.BYTES;
+            last = (buffer.getInt(offset, ORDER) & 0xFFFF_FFFFL) << 32 |
+                (buffer.getInt(offset + length - Integer.BYTES, ORDER) & 0xFFFF_FFFFL);
         }
-        for (int shift = 32; i < length; i++, shift += 8)
+        else if (length > 0)
         {
-            tail |= (buffer.getByte(offset + i) & 0xFFL) << (shift & 63);
+            // One to three bytes: first, middle and last cover them all.
+            last = (buffer.getByte(offset) & 0xFFL) | (buffer.getByte(offset + (length >> 1)) & 0xFFL) << 8 |
+                (buffer.getByte(offset + length - 1) & 0xFFL) << 16;
         }
-        return Hashing.hash(Long.rotateLeft(hash ^ tail, 29) * 0xC2B2AE3D27D4EB4FL);
+        else
+        {
+            last = 0;
+        }
+        final long mixed = (hash ^ Long.rotateLeft(last * 0x9E3779B97F4A7C15L, 29)) * 0xC2B2AE3D27D4EB4FL;
+        return (int)(mixed ^ (mixed >>> 32));
     }
 
     // ----------------------------------------------------------------------------------------------------------------
     // Waiters and the deadline heap
 
-    private boolean isWaiting(final int hash, final int slot, final long sessionId, final long ownerId)
+    private boolean isWaiting(final int slot, final int bucket, final long sessionId, final long ownerId)
     {
-        for (int position = waiterIndex.first(hash); position >= 0; position = waiterIndex.next(hash, position))
+        int waiter = bucketHeads[(slot << bucketShift) + bucket];
+        for (; NONE != waiter; waiter = waiterBucketNext[waiter])
         {
-            final int waiter = waiterIndex.slotAt(position);
-            if (waiterLock[waiter] == slot && waiterSession[waiter] == sessionId && waiterOwner[waiter] == ownerId)
+            if (waiterSession[waiter] == sessionId && waiterOwner[waiter] == ownerId)
             {
                 return true;
             }
@@ -779,15 +833,43 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         return false;
     }
 
-    private static int waiterKeyHash(final int lockNameHash, final long sessionId, final long ownerId)
+    /**
+     * @return the chain, among its lock's, of an owner's queued request.
+     */
+    private int bucketOf(final long sessionId, final long ownerId)
     {
-        final long mixed = lockNameHash * 0x9E3779B97F4A7C15L ^ Long.rotateLeft(sessionId * 0xC2B2AE3D27D4EB4FL, 31);
-        return Hashing.hash(mixed ^ ownerId);
+        final long mixed = (sessionId * 0x9E3779B97F4A7C15L + ownerId) * 0xC2B2AE3D27D4EB4FL;
+        return (int)(mixed >>> 40) & bucketMask;
+    }
+
+    /**
+     * Chains per lock: a sixteenth of the longest queue a lock can have, rounded up to a power of two (16 for the
+     * default 256 waiters per lock: one cache line of chain heads per lock), so a full queue gives chains of 16 on
+     * average and a short one chains of one or none; at most 64, and at most 2^26 chain heads for the whole table.
+     */
+    static int bucketsPerLock(final int maxLocks, final int maxWaitersPerLock, final int maxWaiters)
+    {
+        final int longestQueue = Math.min(maxWaitersPerLock, maxWaiters);
+        final int wanted = BitUtil.findNextPositivePowerOfTwo(Math.max(1, (longestQueue + 15) / 16));
+        final int affordable = Integer.highestOneBit(Math.max(1, MAX_BUCKET_HEADS / maxLocks));
+        return Math.min(Math.min(wanted, MAX_BUCKETS_PER_LOCK), affordable);
+    }
+
+    private boolean hasNoBucketEntries(final int slot)
+    {
+        for (int i = slot << bucketShift, end = (slot + 1) << bucketShift; i < end; i++)
+        {
+            if (NONE != bucketHeads[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void enqueue(
         final int slot,
-        final int hash,
+        final int bucket,
         final long sessionId,
         final long ownerId,
         final long requestSequence,
@@ -804,7 +886,6 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         waiterDeadline[waiter] = deadline;
         waiterTicket[waiter] = ticket;
         waiterLock[waiter] = slot;
-        waiterKeyHash[waiter] = hash;
         waiterNext[waiter] = NONE;
         final int tail = waitTail[slot];
         waiterPrev[waiter] = tail;
@@ -822,7 +903,16 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         {
             deadlines.add(waiter);
         }
-        waiterIndex.insert(hash, waiter);
+        final int head = (slot << bucketShift) + bucket;
+        final int first = bucketHeads[head];
+        waiterBucket[waiter] = bucket;
+        waiterBucketPrev[waiter] = NONE;
+        waiterBucketNext[waiter] = first;
+        if (NONE != first)
+        {
+            waiterBucketPrev[first] = waiter;
+        }
+        bucketHeads[head] = waiter;
     }
 
     private int allocateWaiter()
@@ -847,7 +937,20 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         {
             deadlines.remove(waiter);
         }
-        waiterIndex.remove(waiterKeyHash[waiter], waiter);
+        final int bucketPrev = waiterBucketPrev[waiter];
+        final int bucketNext = waiterBucketNext[waiter];
+        if (NONE == bucketPrev)
+        {
+            bucketHeads[(slot << bucketShift) + waiterBucket[waiter]] = bucketNext;
+        }
+        else
+        {
+            waiterBucketNext[bucketPrev] = bucketNext;
+        }
+        if (NONE != bucketNext)
+        {
+            waiterBucketPrev[bucketNext] = bucketPrev;
+        }
         waiterCount--;
         waiterNext[waiter] = freeWaiter;
         freeWaiter = waiter;
@@ -888,7 +991,7 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
         freeWaiter = NONE;
         deadlines.clear();
         nameIndex.clear();
-        waiterIndex.clear();
+        Arrays.fill(bucketHeads, NONE);
     }
 
     private void readSnapshot(final SnapshotReader reader)
@@ -934,10 +1037,10 @@ public final class LockTable implements StateMachine, ServiceQuery, Fences, Auto
                 final long sessionId = record.getLong(0, ORDER);
                 final long ownerId = record.getLong(8, ORDER);
                 final long deadline = record.getLong(24, ORDER);
-                final int keyHash = waiterKeyHash(hash, sessionId, ownerId);
+                final int bucket = bucketOf(sessionId, ownerId);
                 require(sessionId != holderSession[slot] || ownerId != holderOwner[slot], "the holder waits for itself");
-                require(!isWaiting(keyHash, slot, sessionId, ownerId), "an owner is queued twice on one lock");
-                enqueue(slot, keyHash, sessionId, ownerId, record.getLong(16, ORDER), deadline,
+                require(!isWaiting(slot, bucket, sessionId, ownerId), "an owner is queued twice on one lock");
+                enqueue(slot, bucket, sessionId, ownerId, record.getLong(16, ORDER), deadline,
                     record.getLong(32, ORDER));
             }
         }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +31,7 @@ class LockTableModelTest
         int limits = 0;
         for (int seed = 1; seed <= SEEDS; seed++)
         {
-            final int[] counts = run(seed);
+            final int[] counts = run(seed, LockTableModelTest::context, 3);
             grants += counts[0];
             handOffs += counts[1];
             timeouts += counts[2];
@@ -44,30 +45,51 @@ class LockTableModelTest
         assertThat(limits).as("budgets hit").isGreaterThan(100);
     }
 
+    @Test
+    void lockTableAgreesWithTheReferenceWithLongQueuesOverSeveralChainsPerLock()
+    {
+        final Supplier<LockTableContext> context = () -> new LockTableContext()
+            .maxLocks(4).maxWaitersPerLock(48).maxWaiters(96).maxNameLength(32).defaultAcquireLimit(3);
+        assertThat(LockTable.bucketsPerLock(4, 48, 96)).isEqualTo(4);
+        int handOffs = 0;
+        int alreadyQueued = 0;
+        for (int seed = 1; seed <= SEEDS / 4; seed++)
+        {
+            final int[] counts = run(seed, context, 12);
+            handOffs += counts[1];
+            alreadyQueued += counts[5];
+        }
+        assertThat(handOffs).as("grants through the queue").isGreaterThan(1000);
+        assertThat(alreadyQueued).as("owners refused as queued twice").isGreaterThan(200);
+    }
+
     private static LockTableContext context()
     {
         return new LockTableContext()
             .maxLocks(4).maxWaitersPerLock(3).maxWaiters(6).maxNameLength(32).defaultAcquireLimit(3);
     }
 
-    private static int[] run(final long seed)
+    /**
+     * @return immediate grants, grants through the queue, timeouts, ownership lost, budgets hit, queued twice.
+     */
+    private static int[] run(final long seed, final Supplier<LockTableContext> context, final int ownersPerSession)
     {
         final Random random = new Random(seed);
-        final ReferenceLockTable reference = new ReferenceLockTable(context());
-        final int[] counts = new int[5];
+        final ReferenceLockTable reference = new ReferenceLockTable(context.get());
+        final int[] counts = new int[6];
         final long[] sessions = { 1, 2, 3, 4 };
         long nextSession = 5;
         final List<Long> tokensSeen = new ArrayList<>();
         tokensSeen.add(1L);
 
-        try (LockDriver table = new LockDriver(context()); LockDriver replica = new LockDriver(context()))
+        try (LockDriver table = new LockDriver(context.get()); LockDriver replica = new LockDriver(context.get()))
         {
             for (int step = 0; step < STEPS; step++)
             {
                 final String where = "seed " + seed + " step " + step;
                 final int op = random.nextInt(100);
                 final long sessionId = sessions[random.nextInt(sessions.length)];
-                final long ownerId = 1 + random.nextInt(3);
+                final long ownerId = 1 + random.nextInt(ownersPerSession);
                 final String name = NAMES[random.nextInt(random.nextInt(10) < 9 ? 5 : NAMES.length)];
                 final Answer expected;
                 final Answer actual;
@@ -166,6 +188,7 @@ class LockTableModelTest
             case TIMEOUT -> counts[2]++;
             case OWNERSHIP_LOST -> counts[3]++;
             case LIMIT_EXCEEDED -> counts[4]++;
+            case ALREADY_EXISTS -> counts[5]++;
             default ->
             {
             }

@@ -8,7 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -216,6 +216,53 @@ class LockTableTest
     }
 
     @Test
+    void queuedTwiceIsRefusedInEveryChainAfterTheLockMovedAndAfterARestore()
+    {
+        driver.close();
+        driver = new LockDriver(LockDriver.context().maxLocks(4).maxWaitersPerLock(64).maxWaiters(128));
+        assertThat(LockTable.bucketsPerLock(4, 64, 128)).as("several chains per lock").isEqualTo(4);
+        driver.lock(A, 1, "first");
+        driver.lock(A, 1, "moves");
+        final int owners = 40;
+        for (int owner = 1; owner <= owners; owner++)
+        {
+            assertThat(driver.lock(B, owner, "moves").status()).isEqualTo(Status.PENDING);
+        }
+        driver.unlock(A, 1, "first");
+        assertThat(driver.table().lockCount()).as("'moves' now sits in the freed slot").isEqualTo(1);
+
+        long other = C;
+        for (int round = 0; round < 2; round++, other++)
+        {
+            for (int owner = 1; owner <= owners; owner++)
+            {
+                assertThat(driver.lock(B, owner, "moves").status()).as("owner %d", owner)
+                    .isEqualTo(Status.ALREADY_EXISTS);
+            }
+            assertThat(driver.lock(other, 1, "moves").status()).isEqualTo(Status.PENDING);
+            assertThat(driver.unlock(other, 1, "moves").status()).isEqualTo(Status.NOT_HOLDER);
+            assertThat(driver.table().waiterCount()).isEqualTo(owners + 1);
+            driver.closeSession(other);
+            assertThat(driver.takeDeferred()).singleElement()
+                .satisfies(lost -> assertThat(lost.answer().status()).isEqualTo(Status.OWNERSHIP_LOST));
+            final long[] checksums = driver.snapshotAndRestore();
+            assertThat(checksums[1]).isEqualTo(checksums[0]);
+        }
+
+        for (int owner = 1; owner <= owners; owner++)
+        {
+            final long holder = 1 == owner ? A : B;
+            driver.unlock(holder, 1 == owner ? 1 : owner - 1, "moves");
+            final List<Deferred> granted = driver.takeDeferred();
+            assertThat(granted).hasSize(1);
+            assertThat(granted.get(0).answer().heldBy(B, owner)).as("FIFO: owner %d", owner).isTrue();
+            assertThat(driver.lock(B, owner, "moves").holdCount()).as("re-entry, not a second wait").isEqualTo(2);
+            driver.unlock(B, owner, "moves");
+        }
+        assertThat(driver.table().waiterCount()).isZero();
+    }
+
+    @Test
     void badInputGetsAnErrorAndChangesNothing()
     {
         driver.lock(A, 1, "x");
@@ -278,6 +325,38 @@ class LockTableTest
 
         driver.unlock(A, 1, "x");
         assertThat(driver.isCurrentToken("x", token)).isFalse();
+    }
+
+    @Test
+    void everyByteOfANameCountsInItsHashAndItsLookupAtEveryLength()
+    {
+        for (int length = 1; length <= 32; length++)
+        {
+            final StringBuilder name = new StringBuilder();
+            for (int i = 0; i < length; i++)
+            {
+                name.append((char)('a' + (i * 7 + length) % 26));
+            }
+            final long token = driver.lock(A, 1, name.toString()).token();
+            // An exact-size buffer: with bounds checks on, a read outside the name throws.
+            final int hash = LockTable.hash(LockDriver.ascii(name.toString()), 0, length);
+            for (int position = 0; position < length; position++)
+            {
+                final StringBuilder other = new StringBuilder(name);
+                other.setCharAt(position, Character.toUpperCase(name.charAt(position)));
+                final String changed = other.toString();
+                assertThat(LockTable.hash(LockDriver.ascii(changed), 0, length))
+                    .as("length %d, byte %d", length, position).isNotEqualTo(hash);
+                assertThat(driver.isCurrentToken(changed, token)).as("length %d, byte %d", length, position)
+                    .isFalse();
+                assertThat(driver.query(changed).holdCount()).isZero();
+            }
+            assertThat(driver.isCurrentToken(name.toString(), token)).isTrue();
+            assertThat(driver.unlock(A, 1, name.toString()).status()).isEqualTo(Status.OK);
+        }
+        assertThat(LockTable.hash(LockDriver.ascii("ab"), 0, 2)).as("the length counts")
+            .isNotEqualTo(LockTable.hash(LockDriver.ascii("ab\0"), 0, 3));
+        assertThat(driver.table().lockCount()).isZero();
     }
 
     @Test
