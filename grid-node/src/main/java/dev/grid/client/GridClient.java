@@ -1,5 +1,6 @@
 package dev.grid.client;
 
+import dev.grid.core.IdleStrategies;
 import dev.grid.locks.LockTableContext;
 import dev.grid.node.GridNode;
 import dev.grid.sbe.MessageHeaderDecoder;
@@ -397,8 +398,7 @@ public final class GridClient implements AutoCloseable
             }
             if (null == idleStrategy)
             {
-                idleStrategy = new BackoffIdleStrategy(64, 64, TimeUnit.MICROSECONDS.toNanos(1),
-                    TimeUnit.MICROSECONDS.toNanos(100));
+                idleStrategy = IdleStrategies.backoff();
             }
             concluded = true;
             return this;

@@ -6,6 +6,7 @@ import dev.grid.cache.CacheReader;
 import dev.grid.cache.CacheStateMachine;
 import dev.grid.cache.Caches;
 import dev.grid.consensus.FileSnapshotStore;
+import dev.grid.core.IdleStrategies;
 import dev.grid.consensus.RaftNode;
 import dev.grid.log.ChronicleRaftLog;
 import dev.grid.locks.LockTable;
@@ -15,12 +16,8 @@ import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.SystemUtil;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.OffsetEpochNanoClock;
-import org.agrona.concurrent.SleepingMillisIdleStrategy;
-import org.agrona.concurrent.YieldingIdleStrategy;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -232,7 +229,7 @@ public final class GridNode implements AutoCloseable
             }
             if (null == idleStrategy)
             {
-                idleStrategy = idleStrategy(idleStrategyName);
+                idleStrategy = IdleStrategies.named(idleStrategyName);
             }
             if (accessHintIntervalNs <= 0 || maxPendingRequests < 1 || maxQueryLength < 64)
             {
@@ -330,31 +327,6 @@ public final class GridNode implements AutoCloseable
                 throw new IllegalArgumentException(CACHES_PROP_NAME + " names no cache: '" + names + "'");
             }
             return contexts;
-        }
-
-        /**
-         * @param name backoff, busy-spin, yield or sleep (the values of {@link #IDLE_STRATEGY_PROP_NAME}).
-         * @return a new idle strategy of that name, as a node's agent uses it.
-         */
-        public static IdleStrategy idleStrategy(final String name)
-        {
-            switch (name.trim().toLowerCase())
-            {
-                case "backoff":
-                    // Spins, then yields, then parks up to 100 us: near busy-spin latency under load, and a
-                    // core given back to the other nodes and drivers on a small machine when idle.
-                    return new BackoffIdleStrategy(64, 64, TimeUnit.MICROSECONDS.toNanos(1),
-                        TimeUnit.MICROSECONDS.toNanos(100));
-                case "busy-spin":
-                    return new BusySpinIdleStrategy();
-                case "yield":
-                    return new YieldingIdleStrategy();
-                case "sleep":
-                    return new SleepingMillisIdleStrategy(1);
-                default:
-                    throw new IllegalArgumentException(IDLE_STRATEGY_PROP_NAME + " '" + name +
-                        "' is not one of backoff, busy-spin, yield, sleep");
-            }
         }
 
         public Path directory()

@@ -1,10 +1,9 @@
 package dev.grid.transport;
 
+import dev.grid.core.IdleStrategies;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import org.agrona.concurrent.AgentInvoker;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.util.concurrent.TimeUnit;
@@ -78,9 +77,7 @@ public final class EmbeddedDriver implements AutoCloseable
      */
     public static MediaDriver.Context context(final String aeronDirectoryName, final boolean busySpin)
     {
-        final IdleStrategy idle = busySpin ?
-            new BusySpinIdleStrategy() :
-            new BackoffIdleStrategy(64, 64, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+        final IdleStrategy idle = IdleStrategies.named(busySpin ? "busy-spin" : "backoff");
         return new MediaDriver.Context()
             .aeronDirectoryName(aeronDirectoryName)
             .threadingMode(ThreadingMode.SHARED)

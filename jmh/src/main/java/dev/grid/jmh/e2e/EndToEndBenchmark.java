@@ -149,8 +149,7 @@ public final class EndToEndBenchmark
             ", " + runtime.availableProcessors() + " CPUs (" + cpuModel() + "), " +
             System.getProperty("os.name") + " " + System.getProperty("os.version"));
         lines.add("JVM flags: " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
-        lines.add("idle strategy of every agent and driver: " + (settings.busySpin() ? "busy-spin" :
-            "back-off (64 spins, 64 yields, then park 1 µs doubling to 100 µs)") +
+        lines.add("idle strategy of every agent and driver: " + settings.newIdleStrategy() +
             "; application threads waiting for an answer: spin 200, yield 100, then park 50 µs");
         lines.add("durability: " + (settings.fsync() ?
             "forced to disk before acknowledging (ours: log sync BATCH; Aeron: archive and consensus module " +

@@ -1,6 +1,6 @@
 package dev.grid.jmh.e2e;
 
-import dev.grid.node.GridNode;
+import dev.grid.core.IdleStrategies;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.file.Path;
@@ -142,7 +142,7 @@ record Settings(
      */
     IdleStrategy newIdleStrategy()
     {
-        return GridNode.Context.idleStrategy(idleName());
+        return IdleStrategies.named(idleName());
     }
 
     private static String value(final String[] args, final int index, final String option)
