@@ -78,6 +78,6 @@ public final class LowSlackIdleStrategy implements IdleStrategy
 
     public String toString()
     {
-        return "LowSlackIdleStrategy{" + delegate + ", slackNs=" + slackNs + ", applied=" + slackApplied + '}';
+        return delegate + " with timer slack " + slackNs + " ns";
     }
 }
