@@ -5,6 +5,7 @@ import dev.grid.core.SnapshotReader;
 import dev.grid.core.SnapshotWriter;
 import dev.grid.sbe.Status;
 import org.agrona.DirectBuffer;
+import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.LangUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -17,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 
 /**
@@ -25,6 +28,12 @@ import java.util.zip.CRC32C;
  * a temporary file, forced to disk, and renamed over the current one atomically, so a crash leaves either the old
  * snapshot or the new one, never a mix. On open the current file is verified against its checksum; one that fails is
  * refused with an exception rather than restored.
+ * <p>
+ * In background mode the node's own snapshot is only copied into memory by the caller's thread; a thread of the
+ * store writes it, forces it and renames it, and {@link #poll()} on the caller's thread makes it current once that is
+ * done. Writing tens of megabytes and forcing them takes hundreds of milliseconds on a small VM, which the node's
+ * single thread would otherwise spend not answering anyone. The cost is a copy of the snapshot in memory, kept for
+ * the next one.
  */
 public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
 {
@@ -47,6 +56,8 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
     private FileChannel nextChannel;
     private FileChannel installChannel;
     private boolean installing;
+    private final BackgroundWriter background;
+    private boolean pending;
 
     /**
      * Opens the store in a directory, creating it if needed, and verifies the current snapshot if there is one.
@@ -55,7 +66,19 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
      */
     public FileSnapshotStore(final Path directory)
     {
+        this(directory, false);
+    }
+
+    /**
+     * Opens the store in a directory, creating it if needed, and verifies the current snapshot if there is one.
+     *
+     * @param inBackground write the node's own snapshots to disk on a thread of the store (see the class comment).
+     * @throws IllegalStateException if the current snapshot does not match its checksum.
+     */
+    public FileSnapshotStore(final Path directory, final boolean inBackground)
+    {
         this.directory = directory;
+        this.background = inBackground ? new BackgroundWriter() : null;
         try
         {
             Files.createDirectories(directory);
@@ -110,18 +133,73 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
 
     public SnapshotWriter beginSnapshot(final long index, final long term, final long timestamp)
     {
-        closeQuietly(nextChannel);
-        nextChannel = createTemporary(NEXT_FILE);
+        if (pending)
+        {
+            throw new IllegalStateException("snapshot at " + next.index + " is still being written");
+        }
         next.set(index, term, timestamp, 0, 0);
-        crc.reset();
+        if (null == background)
+        {
+            closeQuietly(nextChannel);
+            nextChannel = createTemporary(NEXT_FILE);
+            crc.reset();
+        }
         return writer;
     }
 
     public void commitSnapshot()
     {
-        next.checksum = (int)crc.getValue();
-        promote(nextChannel, NEXT_FILE, next);
-        nextChannel = null;
+        if (null == background)
+        {
+            next.checksum = (int)crc.getValue();
+            promote(nextChannel, NEXT_FILE, next);
+            nextChannel = null;
+        }
+        else
+        {
+            pending = true;
+            background.start(next.length);
+        }
+    }
+
+    public boolean snapshotPending()
+    {
+        return pending;
+    }
+
+    public int poll()
+    {
+        if (!pending || !background.done)
+        {
+            return 0;
+        }
+        pending = false;
+        final Throwable failure = background.failure;
+        if (null != failure)
+        {
+            background.failure = null;
+            throw new IllegalStateException("snapshot at " + next.index + " was not written", failure);
+        }
+        // The file was renamed over the current one by the background thread; the old channel still reads the
+        // old file, which is why the switch happens here, on the thread that reads.
+        next.checksum = background.checksum;
+        closeQuietly(currentChannel);
+        currentChannel = background.channel;
+        background.channel = null;
+        current.set(next.index, next.term, next.timestamp, next.length, next.checksum);
+        return 1;
+    }
+
+    /**
+     * Waits until a snapshot being written in the background is current (or failed).
+     */
+    public void awaitPending()
+    {
+        while (pending && !background.done)
+        {
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+        }
+        poll();
     }
 
     public SnapshotReader reader()
@@ -146,6 +224,7 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
     public void beginInstall(
         final long index, final long term, final long timestamp, final long totalLength, final int checksum)
     {
+        awaitPending();
         closeQuietly(installChannel);
         installChannel = createTemporary(INSTALL_FILE);
         install.set(index, term, timestamp, totalLength, checksum);
@@ -195,6 +274,8 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
             throw new IllegalStateException("install incomplete: " + install.written + " of " + install.length);
         }
         installing = false;
+        // The background thread renames its file over the current one: it must not do so after this install.
+        awaitPending();
         if (checksumOf(installChannel, install.length) != install.checksum)
         {
             closeQuietly(installChannel);
@@ -215,6 +296,17 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
 
     public void close()
     {
+        if (null != background)
+        {
+            try
+            {
+                awaitPending();
+            }
+            finally
+            {
+                background.stop();
+            }
+        }
         closeQuietly(currentChannel);
         closeQuietly(nextChannel);
         closeQuietly(installChannel);
@@ -241,10 +333,7 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
     {
         try
         {
-            io.clear();
-            io.putLong(0, MAGIC).putLong(8, meta.index).putLong(16, meta.term).putLong(24, meta.timestamp)
-                .putLong(32, meta.length).putInt(40, meta.checksum).putInt(44, 0);
-            io.limit(HEADER_LENGTH);
+            putHeader(io, meta.index, meta.term, meta.timestamp, meta.length, meta.checksum);
             while (io.hasRemaining())
             {
                 channel.write(io, io.position());
@@ -260,6 +349,16 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
         {
             LangUtil.rethrowUnchecked(ex);
         }
+    }
+
+    private static void putHeader(
+        final ByteBuffer buffer, final long index, final long term, final long timestamp, final long length,
+        final int checksum)
+    {
+        buffer.clear();
+        buffer.putLong(0, MAGIC).putLong(8, index).putLong(16, term).putLong(24, timestamp)
+            .putLong(32, length).putInt(40, checksum).putInt(44, 0);
+        buffer.limit(HEADER_LENGTH);
     }
 
     private void forceDirectory()
@@ -380,6 +479,18 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
     {
         public void write(final DirectBuffer source, final int offset, final int length)
         {
+            if (null != background)
+            {
+                if (next.length + length > BackgroundWriter.MAX_STAGED_LENGTH)
+                {
+                    throw new IllegalStateException("a snapshot of more than " + BackgroundWriter.MAX_STAGED_LENGTH +
+                        " bytes cannot be staged in memory: write it in the node's thread instead" +
+                        " (grid.snapshot.background=false)");
+                }
+                background.staged.putBytes((int)next.length, source, offset, length);
+                next.length += length;
+                return;
+            }
             int done = 0;
             while (done < length)
             {
@@ -402,6 +513,104 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
                 done += chunk;
             }
             next.length += length;
+        }
+    }
+
+    /**
+     * The thread that writes, forces and renames the node's own snapshot from the bytes staged in memory. Handed one
+     * snapshot at a time through volatile fields: the caller writes {@code staged} before {@link #start}, this thread
+     * writes the results before {@code done}.
+     */
+    private final class BackgroundWriter implements Runnable
+    {
+        static final long MAX_STAGED_LENGTH = Integer.MAX_VALUE - 4096;
+
+        final ExpandableDirectByteBuffer staged = new ExpandableDirectByteBuffer(1024 * 1024);
+        private final CRC32C backgroundCrc = new CRC32C();
+        private final ByteBuffer header = ByteBuffer.allocateDirect(HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        private final Thread thread;
+        private long length;
+        private volatile boolean requested;
+        private volatile boolean running = true;
+        volatile boolean done = true;
+        FileChannel channel;
+        int checksum;
+        Throwable failure;
+
+        BackgroundWriter()
+        {
+            thread = new Thread(this, "grid-snapshot-writer");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void start(final long length)
+        {
+            this.length = length;
+            done = false;
+            requested = true;
+            LockSupport.unpark(thread);
+        }
+
+        void stop()
+        {
+            running = false;
+            LockSupport.unpark(thread);
+            try
+            {
+                thread.join();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        public void run()
+        {
+            while (running)
+            {
+                if (!requested)
+                {
+                    LockSupport.park(this);
+                    continue;
+                }
+                requested = false;
+                try
+                {
+                    write();
+                }
+                catch (final Throwable ex)
+                {
+                    closeQuietly(channel);
+                    channel = null;
+                    failure = ex;
+                }
+                done = true;
+            }
+        }
+
+        private void write() throws IOException
+        {
+            channel = createTemporary(NEXT_FILE);
+            final ByteBuffer bytes = staged.byteBuffer().duplicate();
+            bytes.limit((int)length).position(0);
+            backgroundCrc.reset();
+            backgroundCrc.update(bytes);
+            checksum = (int)backgroundCrc.getValue();
+            bytes.position(0);
+            while (bytes.hasRemaining())
+            {
+                channel.write(bytes, HEADER_LENGTH + bytes.position());
+            }
+            putHeader(header, next.index, next.term, next.timestamp, length, checksum);
+            while (header.hasRemaining())
+            {
+                channel.write(header, header.position());
+            }
+            channel.force(true);
+            Files.move(directory.resolve(NEXT_FILE), directory.resolve(CURRENT_FILE), StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory();
         }
     }
 

@@ -303,6 +303,10 @@ public final class RaftNode
             becomePreCandidate();
             work++;
         }
+        if (snapshots.poll() > 0)
+        {
+            work += 1 + compactBehindSnapshot();
+        }
         return work + flush();
     }
 
@@ -1655,7 +1659,8 @@ public final class RaftNode
 
     private void maybeSnapshot()
     {
-        if (appliedIndex - snapshots.index() < ctx.snapshotThresholdEntries() || appliedIndex < log.firstIndex())
+        if (appliedIndex - snapshots.index() < ctx.snapshotThresholdEntries() || appliedIndex < log.firstIndex() ||
+            snapshots.snapshotPending())
         {
             return;
         }
@@ -1674,11 +1679,26 @@ public final class RaftNode
         }
         snapshots.commitSnapshot();
         snapshotsTaken++;
-        final long compactIndex = appliedIndex - ctx.snapshotRetainEntries();
+        compactBehindSnapshot();
+    }
+
+    /**
+     * Drops the log below the current snapshot, less what a follower a little behind still needs. Only a durable
+     * snapshot counts: one still being written in the background is not current yet.
+     */
+    private int compactBehindSnapshot()
+    {
+        if (!snapshots.hasSnapshot())
+        {
+            return 0;
+        }
+        final long compactIndex = snapshots.index() - ctx.snapshotRetainEntries();
         if (compactIndex > log.firstIndex() - 1)
         {
             log.compactTo(compactIndex);
+            return 1;
         }
+        return 0;
     }
 
     private void restoreState(final SnapshotReader reader)

@@ -55,6 +55,26 @@ public interface SnapshotStore
     void commitSnapshot();
 
     /**
+     * @return true while the snapshot committed last is still being made durable by a store that writes in the
+     * background; until {@link #poll()} makes it current, the current snapshot is the one before it.
+     */
+    default boolean snapshotPending()
+    {
+        return false;
+    }
+
+    /**
+     * Makes a snapshot written in the background current once it is durable. Called by the node's thread.
+     *
+     * @return 1 if one became current, else 0.
+     * @throws IllegalStateException if writing it failed; the store then has no pending snapshot.
+     */
+    default int poll()
+    {
+        return 0;
+    }
+
+    /**
      * @return a reader over the current snapshot from its start.
      */
     SnapshotReader reader();

@@ -1,6 +1,7 @@
 package dev.grid.consensus;
 
 import dev.grid.core.SnapshotReader;
+import dev.grid.core.SnapshotWriter;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,5 +116,114 @@ class FileSnapshotStoreTest
         Files.write(file, content, StandardOpenOption.TRUNCATE_EXISTING);
         assertThatThrownBy(() -> new FileSnapshotStore(directory)).isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("checksum");
+    }
+    @Test
+    void aSnapshotWrittenInTheBackgroundBecomesCurrentOnlyWhenPolledAfterItIsDurable()
+    {
+        final UnsafeBuffer first = bytes(1_000, 1);
+        final UnsafeBuffer second = bytes(3_000_000, 2);
+        final int expectedChecksum;
+        try (FileSnapshotStore synchronous = new FileSnapshotStore(directory.resolve("synchronous")))
+        {
+            synchronous.beginSnapshot(42, 5, 9_000).write(second, 0, second.capacity());
+            synchronous.commitSnapshot();
+            expectedChecksum = synchronous.checksum();
+        }
+        final Path backgroundDirectory = directory.resolve("background");
+        try (FileSnapshotStore store = new FileSnapshotStore(backgroundDirectory, true))
+        {
+            store.beginSnapshot(10, 1, 100).write(first, 0, first.capacity());
+            store.commitSnapshot();
+            store.awaitPending();
+            assertThat(store.index()).isEqualTo(10);
+
+            final SnapshotWriter writer = store.beginSnapshot(42, 5, 9_000);
+            writer.write(second, 0, 1_000_000);
+            writer.write(second, 1_000_000, 2_000_000);
+            store.commitSnapshot();
+            assertThat(store.snapshotPending()).isTrue();
+            assertThat(store.index()).as("still the durable one").isEqualTo(10);
+            assertThat(readAll(store).compareTo(first)).isZero();
+            assertThatThrownBy(() -> store.beginSnapshot(50, 5, 9_100)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("still being written");
+
+            final long deadline = System.nanoTime() + 30_000_000_000L;
+            int polled = 0;
+            while (polled == 0 && System.nanoTime() < deadline)
+            {
+                polled = store.poll();
+            }
+            assertThat(polled).isEqualTo(1);
+            assertThat(store.snapshotPending()).isFalse();
+            assertThat(store.poll()).isZero();
+            assertThat(store.index()).isEqualTo(42);
+            assertThat(store.term()).isEqualTo(5);
+            assertThat(store.timestamp()).isEqualTo(9_000);
+            assertThat(store.checksum()).isEqualTo(expectedChecksum);
+            assertThat(readAll(store).compareTo(second)).isZero();
+        }
+        try (FileSnapshotStore reopened = new FileSnapshotStore(backgroundDirectory))
+        {
+            assertThat(reopened.index()).isEqualTo(42);
+            assertThat(reopened.checksum()).isEqualTo(expectedChecksum);
+            assertThat(readAll(reopened).compareTo(second)).isZero();
+        }
+    }
+
+    @Test
+    void anInstallWaitsForTheOwnSnapshotBeingWrittenSoTheInstalledOneStaysCurrent()
+    {
+        final UnsafeBuffer state = bytes(150_000, 7);
+        final Path followerDirectory = directory.resolve("follower");
+        try (FileSnapshotStore leader = new FileSnapshotStore(directory.resolve("leader"));
+            FileSnapshotStore follower = new FileSnapshotStore(followerDirectory, true))
+        {
+            leader.beginSnapshot(100, 3, 1).write(state, 0, state.capacity());
+            leader.commitSnapshot();
+            follower.beginSnapshot(10, 1, 1).write(bytes(4_000_000, 1), 0, 4_000_000);
+            follower.commitSnapshot();
+
+            copy(leader, follower, -1);
+            assertThat(follower.commitInstall()).isTrue();
+            assertThat(follower.snapshotPending()).isFalse();
+            assertThat(follower.index()).isEqualTo(100);
+        }
+        try (FileSnapshotStore reopened = new FileSnapshotStore(followerDirectory))
+        {
+            assertThat(reopened.index()).isEqualTo(100);
+            assertThat(readAll(reopened).compareTo(state)).isZero();
+        }
+    }
+
+    @Test
+    void aBackgroundWriteThatFailsIsReportedAndTheDurableSnapshotStaysCurrent() throws Exception
+    {
+        final UnsafeBuffer first = bytes(1_000, 1);
+        final Path storeDirectory = directory.resolve("store");
+        try (FileSnapshotStore store = new FileSnapshotStore(storeDirectory, true))
+        {
+            store.beginSnapshot(10, 1, 100).write(first, 0, first.capacity());
+            store.commitSnapshot();
+            store.awaitPending();
+            // The current file stays readable through its open channel; the next one cannot be created.
+            Files.delete(storeDirectory.resolve(FileSnapshotStore.CURRENT_FILE));
+            Files.delete(storeDirectory);
+
+            store.beginSnapshot(20, 1, 200).write(bytes(1_000, 2), 0, 1_000);
+            store.commitSnapshot();
+            assertThatThrownBy(store::awaitPending).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("snapshot at 20 was not written");
+
+            assertThat(store.snapshotPending()).isFalse();
+            assertThat(store.index()).isEqualTo(10);
+            assertThat(readAll(store).compareTo(first)).isZero();
+        }
+    }
+
+    private static UnsafeBuffer readAll(final FileSnapshotStore store)
+    {
+        final UnsafeBuffer read = new UnsafeBuffer(new byte[(int)store.length()]);
+        store.reader().readFully(read, 0, read.capacity());
+        return read;
     }
 }

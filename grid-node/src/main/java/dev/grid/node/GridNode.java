@@ -57,7 +57,7 @@ public final class GridNode implements AutoCloseable
         try
         {
             log = ChronicleRaftLog.open(ctx.log().directory(ctx.directory().resolve("log")));
-            snapshots = new FileSnapshotStore(ctx.directory().resolve("snapshots"));
+            snapshots = new FileSnapshotStore(ctx.directory().resolve("snapshots"), ctx.snapshotInBackground());
             final RaftNode[] raftHolder = new RaftNode[1];
             locks = new LockTable(ctx.locks().deferredResponses(
                 (serviceId, sessionId, requestSequence, buffer, offset, length) -> raftHolder[0].deferredResponses()
@@ -173,6 +173,12 @@ public final class GridNode implements AutoCloseable
         public static final String IDLE_STRATEGY_PROP_NAME = "grid.idle.strategy";
         public static final String IDLE_STRATEGY_DEFAULT = "backoff";
 
+        /**
+         * Write the node's own snapshots to disk on a thread of the snapshot store (true, default) instead of the
+         * node's thread: the node then only copies its state in memory, and keeps that copy for the next snapshot.
+         */
+        public static final String SNAPSHOT_BACKGROUND_PROP_NAME = "grid.snapshot.background";
+
         /** The caches this node serves, comma-separated; each is configured by grid.cache.NAME.* keys. */
         public static final String CACHES_PROP_NAME = "grid.caches";
         public static final String CACHES_DEFAULT = "default";
@@ -197,6 +203,8 @@ public final class GridNode implements AutoCloseable
 
         private Path directory;
         private String idleStrategyName = System.getProperty(IDLE_STRATEGY_PROP_NAME, IDLE_STRATEGY_DEFAULT);
+        private boolean snapshotInBackground = Boolean.parseBoolean(
+            System.getProperty(SNAPSHOT_BACKGROUND_PROP_NAME, "true"));
         private long accessHintIntervalNs = SystemUtil.getDurationInNanos(
             ACCESS_HINT_INTERVAL_PROP_NAME, ACCESS_HINT_INTERVAL_DEFAULT_NS);
         private int maxPendingRequests = Integer.getInteger(
@@ -327,6 +335,17 @@ public final class GridNode implements AutoCloseable
                 throw new IllegalArgumentException(CACHES_PROP_NAME + " names no cache: '" + names + "'");
             }
             return contexts;
+        }
+
+        public boolean snapshotInBackground()
+        {
+            return snapshotInBackground;
+        }
+
+        public Context snapshotInBackground(final boolean snapshotInBackground)
+        {
+            this.snapshotInBackground = snapshotInBackground;
+            return this;
         }
 
         public Path directory()

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -94,6 +97,50 @@ class GridClusterTest
             assertThat(client.leaderMemberId()).isNotEqualTo(leader);
             assertThat(cache.get("before", ReadConsistency.LINEARIZABLE)).isEqualTo("1");
         }
+    }
+
+    @Test
+    void snapshotsWrittenInTheBackgroundLetARestartedNodeRecoverEverything() throws Exception
+    {
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        try (LocalCluster cluster = new LocalCluster(3, dir, ctx -> ctx.errorHandler(errors::add)
+            .raft().snapshotThresholdEntries(150).snapshotRetainEntries(10));
+            GridClient client = cluster.client())
+        {
+            assertThat(cluster.nodes[0].context().snapshotInBackground()).as("the default").isTrue();
+            final GridCache cache = client.cache("default");
+            for (int i = 0; i < 500; i++)
+            {
+                cache.put("key-" + i, "value-" + i);
+            }
+            final int follower = (client.leaderMemberId() + 1) % 3;
+            final Path snapshot = dir.resolve("node-" + follower).resolve("snapshots").resolve("snapshot.dat");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!Files.exists(snapshot) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(10);
+            }
+            assertThat(snapshot).exists();
+
+            cluster.stop(follower);
+            cache.put("while-down", "x");
+            final CacheReader reader = cluster.start(follower).newCacheReader("default");
+            final UnsafeBuffer value = new UnsafeBuffer(new byte[64]);
+            for (int i = 0; i < 500; i++)
+            {
+                final UnsafeBuffer key = new UnsafeBuffer(("key-" + i).getBytes(StandardCharsets.US_ASCII));
+                int length;
+                while ((length = reader.get(key, 0, key.capacity(), value, 0)) == CacheReader.MISS &&
+                    System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(10))
+                {
+                    Thread.onSpinWait();
+                }
+                assertThat(length).as("key-%d on the restarted member", i).isPositive();
+                assertThat(value.getStringWithoutLengthAscii(0, length)).isEqualTo("value-" + i);
+            }
+            assertThat(cache.get("while-down", ReadConsistency.LINEARIZABLE)).isEqualTo("x");
+        }
+        assertThat(errors).isEmpty();
     }
 
     @Test
