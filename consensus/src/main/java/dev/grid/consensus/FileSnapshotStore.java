@@ -162,6 +162,20 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
         }
     }
 
+    /**
+     * Allocates (and touches) the memory a background snapshot of this length is copied into, so that the first
+     * snapshot does not grow it on the node's thread. Does nothing when snapshots are written in the caller's thread.
+     *
+     * @param length the expected snapshot length in bytes; a longer snapshot grows the memory when it comes.
+     */
+    public void reserve(final long length)
+    {
+        if (null != background && !pending)
+        {
+            background.staged.checkLimit((int)Math.min(length, BackgroundWriter.MAX_STAGED_LENGTH));
+        }
+    }
+
     public boolean snapshotPending()
     {
         return pending;

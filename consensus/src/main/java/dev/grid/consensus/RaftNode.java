@@ -1664,8 +1664,27 @@ public final class RaftNode
         {
             return;
         }
-        final SnapshotWriter writer = snapshots.beginSnapshot(
-            appliedIndex, log.termAt(appliedIndex), lastAppliedTimestamp);
+        writeSnapshot(snapshots.beginSnapshot(appliedIndex, log.termAt(appliedIndex), lastAppliedTimestamp));
+        snapshots.commitSnapshot();
+        snapshotsTaken++;
+        compactBehindSnapshot();
+    }
+
+    /**
+     * The length a snapshot of the present state would have, e.g. for a store to reserve memory for its next
+     * snapshot at start rather than on the node's thread when the first one is due. Allocates; not for the agent.
+     *
+     * @return the length in bytes.
+     */
+    public long snapshotLength()
+    {
+        final long[] length = new long[1];
+        writeSnapshot((source, offset, bytes) -> length[0] += bytes);
+        return length[0];
+    }
+
+    private void writeSnapshot(final SnapshotWriter writer)
+    {
         scratch.putInt(0, SNAPSHOT_MAGIC);
         scratch.putInt(4, SNAPSHOT_VERSION);
         scratch.putInt(8, serviceIds.length);
@@ -1677,9 +1696,6 @@ public final class RaftNode
             writer.write(scratch, 0, 4);
             servicesInOrder[i].snapshot(writer);
         }
-        snapshots.commitSnapshot();
-        snapshotsTaken++;
-        compactBehindSnapshot();
     }
 
     /**

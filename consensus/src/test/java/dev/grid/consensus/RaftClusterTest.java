@@ -359,6 +359,8 @@ class RaftClusterTest
         assertThat(registers(cluster, lagging).checksum()).isEqualTo(registers(cluster, leader).checksum());
         assertThat(cluster.node(lagging).sessionChecksum()).isEqualTo(cluster.node(leader).sessionChecksum());
         assertThat(cluster.node(leader).snapshotsTaken()).isGreaterThanOrEqualTo(6);
+        assertThat(cluster.node(leader).snapshotLength()).as("what a store reserves for the next snapshot")
+            .isEqualTo(cluster.snapshots(leader).length());
 
         write(cluster.node(leader), session, 301, 301);
         cluster.runUntilQuiet();

@@ -82,6 +82,9 @@ public final class GridNode implements AutoCloseable
             }
             raft = new RaftNode(raftCtx);
             raftHolder[0] = raft;
+            // The caches' regions are fixed, so this is about what every snapshot needs; sessions and locks grow.
+            final long snapshotLength = raft.snapshotLength();
+            snapshots.reserve(snapshotLength + snapshotLength / 8);
             agent.wire(transport, raft, ctx, log::adoptCurrentThread);
             this.agent = agent;
             this.log = log;
