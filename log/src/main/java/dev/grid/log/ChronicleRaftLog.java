@@ -294,10 +294,15 @@ public final class ChronicleRaftLog implements RaftLog
         }
         final long term = terms.termAt(index);
         writeMarker(LogMarkerType.COMPACT, index, term, 0);
-        // The marker must be on disk before any file goes, whatever the policy: it is what proves, on the next
-        // open, that the entries below the first surviving one were compacted and not lost.
-        forceToDisk();
         applyCompact(index, term);
+        // The marker must be on disk before any file goes, whatever the policy: it is what proves, on the next
+        // open, that the entries below the first surviving one were compacted and not lost. When no file goes, a
+        // marker lost with the page cache only leaves a log that starts earlier than it could; forcing it anyway
+        // would stall the node's thread for every dirty page of the segment (tens of ms) at every snapshot.
+        if (firstLiveCycle() > queue.firstCycle() || syncPolicy == SyncPolicy.EVERY_APPEND)
+        {
+            forceToDisk();
+        }
         deleteDeadCycles();
         afterWrite(false);
     }
@@ -737,10 +742,15 @@ public final class ChronicleRaftLog implements RaftLog
     /**
      * Deletes the segment files before the first one still holding a live entry, never the one being written.
      */
-    private void deleteDeadCycles()
+    private int firstLiveCycle()
     {
         final long first = positions.first();
-        final int keepFrom = first < 0 ? currentCycle : Math.min(EntryPositions.cycleOf(first), currentCycle);
+        return first < 0 ? currentCycle : Math.min(EntryPositions.cycleOf(first), currentCycle);
+    }
+
+    private void deleteDeadCycles()
+    {
+        final int keepFrom = firstLiveCycle();
         final int firstCycle = queue.firstCycle();
         if (firstCycle >= keepFrom)
         {

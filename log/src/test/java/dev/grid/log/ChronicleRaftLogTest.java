@@ -271,7 +271,7 @@ class ChronicleRaftLogTest
     }
 
     @Test
-    void theSyncPolicyDecidesWhenEntriesAreForced()
+    void theSyncPolicyDecidesWhenEntriesAreForced() throws IOException
     {
         for (final SyncPolicy policy : SyncPolicy.values())
         {
@@ -300,7 +300,16 @@ class ChronicleRaftLogTest
                         assertThat(afterSync).isEqualTo(11);
                         break;
                 }
-                assertThat(afterCompact).as("compaction is forced under %s", policy).isEqualTo(afterSync + 1);
+                assertThat(afterCompact).as("a compaction that deletes no file is left to %s", policy)
+                    .isEqualTo(afterSync + (policy == SyncPolicy.EVERY_APPEND ? 1 : 0));
+
+                appendMarked(log, 11, 2_000, 1);
+                final int segmentsBefore = segmentFiles(policyDir).size();
+                final long beforeDeletingCompaction = log.forcedSyncs();
+                log.compactTo(1_500);
+                assertThat(segmentFiles(policyDir).size()).isLessThan(segmentsBefore);
+                assertThat(log.forcedSyncs()).as("the marker is forced before a file goes, under %s", policy)
+                    .isGreaterThan(beforeDeletingCompaction);
             }
         }
     }
@@ -344,7 +353,12 @@ class ChronicleRaftLogTest
 
     private List<Path> segmentFiles() throws IOException
     {
-        try (Stream<Path> files = Files.list(dir.resolve("queue")))
+        return segmentFiles(dir);
+    }
+
+    private static List<Path> segmentFiles(final Path logDirectory) throws IOException
+    {
+        try (Stream<Path> files = Files.list(logDirectory.resolve("queue")))
         {
             return files.filter(p -> p.toString().endsWith(".cq4")).sorted().collect(Collectors.toList());
         }
