@@ -78,7 +78,6 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
     public FileSnapshotStore(final Path directory, final boolean inBackground)
     {
         this.directory = directory;
-        this.background = inBackground ? new BackgroundWriter() : null;
         try
         {
             Files.createDirectories(directory);
@@ -91,6 +90,7 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
                 readHeader(currentChannel, current);
                 if (checksumOf(currentChannel, current.length) != current.checksum)
                 {
+                    closeQuietly(currentChannel);
                     throw new IllegalStateException("snapshot " + file + " does not match its checksum");
                 }
             }
@@ -99,6 +99,8 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
         {
             throw new IllegalStateException("cannot open snapshot store " + directory, ex);
         }
+        // Started last: a store that failed to open leaves no thread behind.
+        this.background = inBackground ? new BackgroundWriter() : null;
     }
 
     public boolean hasSnapshot()
@@ -538,6 +540,8 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
     private final class BackgroundWriter implements Runnable
     {
         static final long MAX_STAGED_LENGTH = Integer.MAX_VALUE - 4096;
+        static final int WRITE_SLICE_BYTES = 1024 * 1024;
+        static final long SLICE_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
         final ExpandableDirectByteBuffer staged = new ExpandableDirectByteBuffer(1024 * 1024);
         private final CRC32C backgroundCrc = new CRC32C();
@@ -612,10 +616,18 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
             backgroundCrc.reset();
             backgroundCrc.update(bytes);
             checksum = (int)backgroundCrc.getValue();
-            bytes.position(0);
-            while (bytes.hasRemaining())
+            // In slices with a pause between them: on a small machine one thread copying tens of megabytes into
+            // the page cache at once takes a core from the node's thread for as long.
+            for (int position = 0; position < length; )
             {
-                channel.write(bytes, HEADER_LENGTH + bytes.position());
+                final int end = (int)Math.min(length, position + WRITE_SLICE_BYTES);
+                bytes.limit(end).position(position);
+                while (bytes.hasRemaining())
+                {
+                    channel.write(bytes, HEADER_LENGTH + bytes.position());
+                }
+                position = end;
+                LockSupport.parkNanos(SLICE_PAUSE_NS);
             }
             putHeader(header, next.index, next.term, next.timestamp, length, checksum);
             while (header.hasRemaining())
