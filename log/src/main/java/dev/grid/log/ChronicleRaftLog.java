@@ -740,7 +740,7 @@ public final class ChronicleRaftLog implements RaftLog
     }
 
     /**
-     * Deletes the segment files before the first one still holding a live entry, never the one being written.
+     * @return the first segment still holding a live entry, or the one being written if none does.
      */
     private int firstLiveCycle()
     {
@@ -748,6 +748,9 @@ public final class ChronicleRaftLog implements RaftLog
         return first < 0 ? currentCycle : Math.min(EntryPositions.cycleOf(first), currentCycle);
     }
 
+    /**
+     * Deletes the segment files before the first one still holding a live entry, never the one being written.
+     */
     private void deleteDeadCycles()
     {
         final int keepFrom = firstLiveCycle();
