@@ -182,6 +182,14 @@ public final class GridNode implements AutoCloseable
          */
         public static final String SNAPSHOT_BACKGROUND_PROP_NAME = "grid.snapshot.background";
 
+        /**
+         * A duty cycle of the node's thread (its work plus its idling, up to the idle strategy's longest park) that
+         * takes longer than this (e.g. 1ms) is counted as slow: a stall of the node (GC, a snapshot copy, the
+         * thread not being scheduled).
+         */
+        public static final String SLOW_DUTY_CYCLE_PROP_NAME = "grid.slow.duty.cycle";
+        public static final long SLOW_DUTY_CYCLE_DEFAULT_NS = TimeUnit.MILLISECONDS.toNanos(1);
+
         /** The caches this node serves, comma-separated; each is configured by grid.cache.NAME.* keys. */
         public static final String CACHES_PROP_NAME = "grid.caches";
         public static final String CACHES_DEFAULT = "default";
@@ -206,6 +214,8 @@ public final class GridNode implements AutoCloseable
 
         private Path directory;
         private String idleStrategyName = System.getProperty(IDLE_STRATEGY_PROP_NAME, IDLE_STRATEGY_DEFAULT);
+        private long slowDutyCycleNs = SystemUtil.getDurationInNanos(
+            SLOW_DUTY_CYCLE_PROP_NAME, SLOW_DUTY_CYCLE_DEFAULT_NS);
         private boolean snapshotInBackground = Boolean.parseBoolean(
             System.getProperty(SNAPSHOT_BACKGROUND_PROP_NAME, "true"));
         private long accessHintIntervalNs = SystemUtil.getDurationInNanos(
@@ -241,6 +251,10 @@ public final class GridNode implements AutoCloseable
             if (null == idleStrategy)
             {
                 idleStrategy = IdleStrategies.named(idleStrategyName);
+            }
+            if (slowDutyCycleNs <= 0)
+            {
+                throw new IllegalArgumentException(SLOW_DUTY_CYCLE_PROP_NAME + " must be positive: " + slowDutyCycleNs);
             }
             if (accessHintIntervalNs <= 0 || maxPendingRequests < 1 || maxQueryLength < 64)
             {
@@ -338,6 +352,17 @@ public final class GridNode implements AutoCloseable
                 throw new IllegalArgumentException(CACHES_PROP_NAME + " names no cache: '" + names + "'");
             }
             return contexts;
+        }
+
+        public long slowDutyCycleNs()
+        {
+            return slowDutyCycleNs;
+        }
+
+        public Context slowDutyCycleNs(final long slowDutyCycleNs)
+        {
+            this.slowDutyCycleNs = slowDutyCycleNs;
+            return this;
         }
 
         public boolean snapshotInBackground()

@@ -132,7 +132,7 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
         this.raft = raft;
         connections = new ClientConnections(transport, ctx.transport().maxClients());
         pending = new PendingRequests(memberId, ctx.maxPendingRequests(), ctx.maxQueryLength());
-        counters = new NodeCounters(transport.aeron(), memberId, caches, locks);
+        counters = new NodeCounters(transport.aeron(), memberId, caches, locks, ctx.slowDutyCycleNs());
     }
 
     public String roleName()
@@ -143,6 +143,7 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
     public int doWork()
     {
         nowNs = clock.nanoTime();
+        counters.dutyCycle.measureAndUpdate(nowNs);
         int work = transport.pollPeers(FRAGMENT_LIMIT);
         work += transport.pollIngress(FRAGMENT_LIMIT);
         if (nowNs >= nextHintFlushNs)
@@ -164,6 +165,7 @@ final class GridNodeAgent implements Agent, Outbox, ClientEgress
     public void onStart()
     {
         onAgentStart.run();
+        counters.dutyCycle.update(clock.nanoTime());
     }
 
     public void onClose()

@@ -4,6 +4,7 @@ import dev.grid.cache.CacheStateMachine;
 import dev.grid.consensus.RaftNode;
 import dev.grid.locks.LockTable;
 import io.aeron.Aeron;
+import io.aeron.driver.status.DutyCycleStallTracker;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -45,6 +46,9 @@ public final class NodeCounters implements AutoCloseable
     public static final int LOCK_WAIT_TIMEOUTS_TYPE_ID = 1224;
     public static final int LOCK_REFUSALS_TYPE_ID = 1225;
     public static final int FENCED_WRITES_TYPE_ID = 1226;
+
+    public static final int MAX_DUTY_CYCLE_TYPE_ID = 1227;
+    public static final int SLOW_DUTY_CYCLES_TYPE_ID = 1228;
     /** Cache names up to this long appear whole in labels (Aeron's labels are at most 380 bytes). */
     static final int MAX_LABEL_NAME_LENGTH = 64;
 
@@ -69,10 +73,21 @@ public final class NodeCounters implements AutoCloseable
     private final AtomicCounter lockWaitTimeouts;
     private final AtomicCounter lockRefusals;
     private final AtomicCounter fencedWrites;
+    /** Time between the starts of consecutive duty cycles (work plus idling): a stall shows as a long one. */
+    final DutyCycleStallTracker dutyCycle;
 
-    NodeCounters(final Aeron aeron, final int memberId, final CacheStateMachine[] caches, final LockTable locks)
+    NodeCounters(
+        final Aeron aeron,
+        final int memberId,
+        final CacheStateMachine[] caches,
+        final LockTable locks,
+        final long slowDutyCycleNs)
     {
         final String prefix = "grid node=" + memberId + " ";
+        dutyCycle = new DutyCycleStallTracker(
+            aeron.addCounter(MAX_DUTY_CYCLE_TYPE_ID, prefix + "longest duty cycle (ns)"),
+            aeron.addCounter(SLOW_DUTY_CYCLES_TYPE_ID, prefix + "duty cycles longer than " + slowDutyCycleNs + " ns"),
+            slowDutyCycleNs);
         role = aeron.addCounter(ROLE_TYPE_ID, prefix + "role (0 follower, 1 pre-candidate, 2 candidate, 3 leader)");
         term = aeron.addCounter(TERM_TYPE_ID, prefix + "term");
         leader = aeron.addCounter(LEADER_TYPE_ID, prefix + "leader member id");
@@ -144,7 +159,7 @@ public final class NodeCounters implements AutoCloseable
             malformedPeer, malformedClient);
         CloseHelper.closeAll(cacheCounters);
         CloseHelper.closeAll(locksHeld, lockWaiters, lockGrants, lockHandOffs, lockSessionReleases, lockWaitTimeouts,
-            lockRefusals, fencedWrites);
+            lockRefusals, fencedWrites, dutyCycle.maxCycleTime(), dutyCycle.cycleTimeThresholdExceededCount());
     }
 
     /**

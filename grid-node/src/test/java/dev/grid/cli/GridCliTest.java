@@ -175,6 +175,7 @@ class GridCliTest
                 "grid node=" + member + " client sessions");
             assertThat(counter(stat.out, "grid node=" + member + " commit index")).isPositive();
             assertThat(counter(stat.out, "grid node=" + member + " peer messages received")).isPositive();
+            assertThat(counter(stat.out, "grid node=" + member + " longest duty cycle")).isPositive();
         }
         assertThat(stat.out.split("= LEADER", -1)).as(stat.out).hasSize(2);
 
