@@ -172,9 +172,11 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
      */
     public void reserve(final long length)
     {
-        if (null != background && !pending)
+        if (null != background && !pending && length > background.staged.capacity())
         {
-            background.staged.checkLimit((int)Math.min(length, BackgroundWriter.MAX_STAGED_LENGTH));
+            // Exactly this much: growing the buffer would round up by half again.
+            background.staged = new ExpandableDirectByteBuffer(
+                (int)Math.min(length, BackgroundWriter.MAX_STAGED_LENGTH));
         }
     }
 
@@ -312,21 +314,27 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
 
     public void close()
     {
-        if (null != background)
+        try
         {
-            try
+            if (null != background)
             {
-                awaitPending();
-            }
-            finally
-            {
-                background.stop();
+                try
+                {
+                    awaitPending();
+                }
+                finally
+                {
+                    background.stop();
+                }
             }
         }
-        closeQuietly(currentChannel);
-        closeQuietly(nextChannel);
-        closeQuietly(installChannel);
-        currentChannel = null;
+        finally
+        {
+            closeQuietly(currentChannel);
+            closeQuietly(nextChannel);
+            closeQuietly(installChannel);
+            currentChannel = null;
+        }
     }
 
     private FileChannel createTemporary(final String name)
@@ -543,7 +551,7 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable
         static final int WRITE_SLICE_BYTES = 1024 * 1024;
         static final long SLICE_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
-        final ExpandableDirectByteBuffer staged = new ExpandableDirectByteBuffer(1024 * 1024);
+        ExpandableDirectByteBuffer staged = new ExpandableDirectByteBuffer(1024 * 1024);
         private final CRC32C backgroundCrc = new CRC32C();
         private final ByteBuffer header = ByteBuffer.allocateDirect(HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         private final Thread thread;

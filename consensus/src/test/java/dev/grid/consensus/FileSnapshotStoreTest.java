@@ -137,6 +137,7 @@ class FileSnapshotStoreTest
             store.awaitPending();
             assertThat(store.index()).isEqualTo(10);
 
+            store.reserve(second.capacity());
             final SnapshotWriter writer = store.beginSnapshot(42, 5, 9_000);
             writer.write(second, 0, 1_000_000);
             writer.write(second, 1_000_000, 2_000_000);

@@ -61,11 +61,6 @@ public final class LowSlackIdleStrategy implements IdleStrategy
         return slackApplied;
     }
 
-    public long slackNs()
-    {
-        return slackNs;
-    }
-
     private void applySlackOnce()
     {
         final Thread thread = Thread.currentThread();

@@ -299,7 +299,7 @@ public final class ChronicleRaftLog implements RaftLog
         // open, that the entries below the first surviving one were compacted and not lost. When no file goes, a
         // marker lost with the page cache only leaves a log that starts earlier than it could; forcing it anyway
         // would stall the node's thread for every dirty page of the segment (tens of ms) at every snapshot.
-        if (firstLiveCycle() > queue.firstCycle() || syncPolicy == SyncPolicy.EVERY_APPEND)
+        if (hasDeadCycles() || syncPolicy == SyncPolicy.EVERY_APPEND)
         {
             forceToDisk();
         }
@@ -749,16 +749,24 @@ public final class ChronicleRaftLog implements RaftLog
     }
 
     /**
+     * @return true if a segment file before the first live one is still on disk.
+     */
+    private boolean hasDeadCycles()
+    {
+        return queue.firstCycle() < firstLiveCycle();
+    }
+
+    /**
      * Deletes the segment files before the first one still holding a live entry, never the one being written.
      */
     private void deleteDeadCycles()
     {
-        final int keepFrom = firstLiveCycle();
-        final int firstCycle = queue.firstCycle();
-        if (firstCycle >= keepFrom)
+        if (!hasDeadCycles())
         {
             return;
         }
+        final int keepFrom = firstLiveCycle();
+        final int firstCycle = queue.firstCycle();
         for (final long cycle : queue.listCyclesBetween(firstCycle, keepFrom - 1))
         {
             segments.release((int)cycle);
