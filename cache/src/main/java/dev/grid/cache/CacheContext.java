@@ -150,13 +150,14 @@ public final class CacheContext
     }
 
     /**
-     * @return every off-heap byte the cache allocates: blocks, their links, slot headers, index, sketch and the LFU
-     * policy's member array.
+     * @return every off-heap byte the cache allocates: blocks, their links, slot headers, index and its summaries,
+     * sketch and the LFU policy's member array.
      */
     public long offHeapBytes()
     {
         return (long)blockCount() * blockSize + (long)blockCount() * Integer.BYTES +
-            (long)maxEntries * CacheStore.SLOT_LENGTH + (long)indexBuckets() * HashIndex.BUCKET_LENGTH +
+            (long)maxEntries * CacheStore.SLOT_LENGTH +
+            (long)indexBuckets() * (HashIndex.BUCKET_LENGTH + HashIndex.SUMMARY_LENGTH) +
             (admission ? (long)FrequencySketch.wordsFor(maxEntries) * Long.BYTES : 0) +
             (CachePolicy.LFU == policy ? (long)maxEntries * LfuOrder.MEMBER_LENGTH : 0);
     }

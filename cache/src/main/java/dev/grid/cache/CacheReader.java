@@ -127,17 +127,20 @@ public final class CacheReader
         int bucket = index.home(hash);
         for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
         {
-            for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
+            if (index.mayHold(bucket, tag))
             {
-                final int slot = index.slotAt(bucket, i);
-                if (slot >= maxEntries)
+                for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
                 {
-                    return RETRY;
-                }
-                final int result = readSlot(slot, hash, key, keyOffset, keyLength, destination, destinationOffset);
-                if (OTHER_KEY != result)
-                {
-                    return result;
+                    final int slot = index.slotAt(bucket, i);
+                    if (slot >= maxEntries)
+                    {
+                        return RETRY;
+                    }
+                    final int result = readSlot(slot, hash, key, keyOffset, keyLength, destination, destinationOffset);
+                    if (OTHER_KEY != result)
+                    {
+                        return result;
+                    }
                 }
             }
             if (!index.overflows(bucket))

@@ -72,6 +72,10 @@ final class CacheStore implements AutoCloseable
     final int blockSize;
     final int stride;
     private final int overflowBase;
+    /** The overflow blocks of the longest entry: fewer free ones and an insert may evict. */
+    private final int maxOverflowBlocks;
+    /** The sum of {@link #prepareWrite()}'s loads, kept only so that they are not optimised away. */
+    private int touched;
     final int blockCount;
     final UnsafeBuffer header;
     final UnsafeBuffer slots;
@@ -114,18 +118,20 @@ final class CacheStore implements AutoCloseable
         defaultTtlNanos = context.defaultTtlNanos();
         sweepBudget = context.sweepBudget();
 
-        memory = new ByteBuffer[6];
+        memory = new ByteBuffer[7];
         header = allocate(0, HEADER_LENGTH);
         overflowBase = maxEntries * stride;
+        maxOverflowBlocks = context.blocksFor(maxKeyLength + maxValueLength) - 1;
         slots = allocate(1, overflowBase + (blockCount - maxEntries) * blockSize);
         blocks = slots;
-        index = new HashIndex(allocate(2, context.indexBuckets() * HashIndex.BUCKET_LENGTH), maxEntries);
+        index = new HashIndex(allocate(2, context.indexBuckets() * HashIndex.BUCKET_LENGTH),
+            allocate(6, context.indexBuckets() * HashIndex.SUMMARY_LENGTH), maxEntries);
         blockLinks = allocate(3, blockCount * Integer.BYTES);
         sketch = context.admission() ? new FrequencySketch(
             allocate(4, FrequencySketch.wordsFor(maxEntries) * Long.BYTES), maxEntries) : null;
 
         order = CachePolicy.LRU == context.policy() ?
-            new LruOrder(slots, stride) :
+            new LruOrder(slots, stride, index) :
             new LfuOrder(slots, stride, allocate(5, maxEntries * LfuOrder.MEMBER_LENGTH), index, context);
         window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
@@ -237,6 +243,21 @@ final class CacheStore implements AutoCloseable
     // ---------------------------------------------------------------- lookups (writer)
 
     /**
+     * Called before the lookup of a write that may insert: when the cache is full, starts the loads of the key's
+     * index bucket and those its eviction will need ({@link EvictionOrder#touchNextVictim()}) together, so that
+     * their cache misses overlap instead of following one another. Changes no replicated state.
+     *
+     * @param hash the written key's hash.
+     */
+    void prepareWrite(final long hash)
+    {
+        if (0 == freeSlotCount || freeBlockCount < maxOverflowBlocks)
+        {
+            touched += index.firstWord(hash) + order.touchNextVictim();
+        }
+    }
+
+    /**
      * @return the live slot holding the key, or NONE; an entry found expired is removed (counted as expired).
      */
     int lookup(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
@@ -277,16 +298,19 @@ final class CacheStore implements AutoCloseable
         int bucket = index.home(hash);
         for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
         {
-            for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
+            if (index.mayHold(bucket, tag))
             {
-                final int slot = index.slotAt(bucket, i);
-                final int offset = slot * stride;
-                if (slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
-                    slots.getLong(offset + EXPIRE_AT_OFFSET) > now :
-                    slots.getInt(offset + KEY_LENGTH_OFFSET) == keyLength &&
-                    1 == streamEquals(slot, key, keyOffset, keyLength)))
+                for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
                 {
-                    return slot;
+                    final int slot = index.slotAt(bucket, i);
+                    final int offset = slot * stride;
+                    if (slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
+                        slots.getLong(offset + EXPIRE_AT_OFFSET) > now :
+                        slots.getInt(offset + KEY_LENGTH_OFFSET) == keyLength &&
+                        1 == streamEquals(slot, key, keyOffset, keyLength)))
+                    {
+                        return slot;
+                    }
                 }
             }
             if (!index.overflows(bucket))
@@ -1092,6 +1116,7 @@ final class CacheStore implements AutoCloseable
         climber.readState(stateScratch, SNAPSHOT_HEADER_LENGTH + order.stateLength() + 16);
         reader.readFully(slots, 0, slots.capacity());
         reader.readFully(index.region(), 0, index.region().capacity());
+        index.rebuildSummaries();
         reader.readFully(blockLinks, 0, blockLinks.capacity());
         if (null != sketch)
         {

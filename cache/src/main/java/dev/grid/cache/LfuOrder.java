@@ -59,6 +59,11 @@ final class LfuOrder implements EvictionOrder
     private final int[] poolSlots = new int[POOL_SIZE];
     private final long[] poolHashes = new long[POOL_SIZE];
     private final int[] poolIdle = new int[POOL_SIZE];
+    /**
+     * Where each candidate's member was when it was sampled: a hint for {@link #touchBestCandidate()} only (members
+     * move), so it is not replicated state and is never used for a decision.
+     */
+    private final int[] poolPositionHints = new int[POOL_SIZE];
     private final int[] drawn = new int[MAX_SAMPLES];
     private final long[] drawnEntries = new long[MAX_SAMPLES];
     private final long[] drawnHashes = new long[MAX_SAMPLES];
@@ -100,7 +105,12 @@ final class LfuOrder implements EvictionOrder
      */
     private long nextRandom()
     {
-        long z = (random += GOLDEN_GAMMA);
+        return mixed(random += GOLDEN_GAMMA);
+    }
+
+    private static long mixed(final long state)
+    {
+        long z = state;
         z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
         return z ^ (z >>> 31);
@@ -111,7 +121,12 @@ final class LfuOrder implements EvictionOrder
      */
     private int nextInt(final int bound)
     {
-        return (int)(((nextRandom() >>> 32) * bound) >>> 32);
+        return boundedDraw(nextRandom(), bound);
+    }
+
+    private static int boundedDraw(final long random, final int bound)
+    {
+        return (int)(((random >>> 32) * bound) >>> 32);
     }
 
     static int slotOf(final long entry)
@@ -273,7 +288,7 @@ final class LfuOrder implements EvictionOrder
             }
             drawn[d] = position;
         }
-        touchBestCandidate();
+        touched = touchBestCandidate();
         for (int d = 0; d < count; d++)
         {
             drawnEntries[d] = memberAt(drawn[d]);
@@ -282,26 +297,53 @@ final class LfuOrder implements EvictionOrder
         for (int d = 0; d < count; d++)
         {
             final long entry = drawnEntries[d];
-            offer(slotOf(entry), drawnHashes[d], LfuCounter.MAX - decayedCount(entry));
+            offer(slotOf(entry), drawnHashes[d], LfuCounter.MAX - decayedCount(entry), drawn[d]);
         }
     }
 
     /**
-     * Loads (and otherwise ignores) the slot record and the index bucket of the pool's best candidate, the likely
-     * victim, together with the samples' loads, so that the victim's two cache misses overlap with theirs instead of
-     * following them. Reads only; a ghost's record is as safe to read as any other.
+     * The pool's best candidate (see {@link #touchBestCandidate()}), the record of the last member (which a removal
+     * moves into the victim's place), and the members the next round of sampling will draw (the generator peeked,
+     * not advanced; a position Floyd's algorithm will replace as a duplicate is loaded all the same).
      */
-    private void touchBestCandidate()
+    public int touchNextVictim()
+    {
+        if (0 == memberCount)
+        {
+            return 0;
+        }
+        int sum = touchBestCandidate() + slots.getInt(slotOf(memberAt(memberCount - 1)) * stride + POSITION_OFFSET);
+        long peeked = random;
+        final int count = Math.min(samples, memberCount);
+        for (int j = memberCount - count; j < memberCount; j++)
+        {
+            peeked += GOLDEN_GAMMA;
+            sum += (int)memberAt(boundedDraw(mixed(peeked), j + 1));
+        }
+        return sum;
+    }
+
+    /**
+     * Loads (and otherwise ignores) the slot record, the index bucket and the member of the pool's best candidate,
+     * the likely victim, so that its cache misses overlap with one another and with the samples' instead of
+     * following them: the member is loaded where it was sampled, not where its record says it is now, so that no
+     * load waits for another. Reads only; a ghost's record is as safe to read as any other.
+     *
+     * @return a value derived from the loads.
+     */
+    private int touchBestCandidate()
     {
         for (int k = POOL_SIZE - 1; k >= 0; k--)
         {
             final int slot = poolSlots[k];
             if (NONE != slot)
             {
-                touched = slots.getInt(slot * stride + POSITION_OFFSET) + index.firstWord(poolHashes[k]);
-                return;
+                final int hint = poolPositionHints[k];
+                return slots.getInt(slot * stride + POSITION_OFFSET) + index.firstWord(poolHashes[k]) +
+                    (hint < memberCount ? (int)memberAt(hint) : 0);
             }
         }
+        return 0;
     }
 
     /**
@@ -310,7 +352,7 @@ final class LfuOrder implements EvictionOrder
      * the rest right if there is room, or the less idle ones left (dropping the least idle) if not. A candidate is
      * named by its slot and key hash (from its member, so no slot record is read).
      */
-    private void offer(final int slot, final long hash, final int idle)
+    private void offer(final int slot, final long hash, final int idle, final int positionHint)
     {
         int k = 0;
         while (k < POOL_SIZE && NONE != poolSlots[k] && poolIdle[k] < idle)
@@ -337,6 +379,7 @@ final class LfuOrder implements EvictionOrder
         poolSlots[k] = slot;
         poolHashes[k] = hash;
         poolIdle[k] = idle;
+        poolPositionHints[k] = positionHint;
     }
 
     private void shift(final int from, final int to, final int length)
@@ -344,6 +387,7 @@ final class LfuOrder implements EvictionOrder
         System.arraycopy(poolSlots, from, poolSlots, to, length);
         System.arraycopy(poolHashes, from, poolHashes, to, length);
         System.arraycopy(poolIdle, from, poolIdle, to, length);
+        System.arraycopy(poolPositionHints, from, poolPositionHints, to, length);
     }
 
     private void emptyPoolEntry(final int k)
@@ -351,6 +395,7 @@ final class LfuOrder implements EvictionOrder
         poolSlots[k] = NONE;
         poolHashes[k] = 0;
         poolIdle[k] = 0;
+        poolPositionHints[k] = 0;
     }
 
     /** Iteration runs through the member array, the order samples are drawn from. */
@@ -409,6 +454,7 @@ final class LfuOrder implements EvictionOrder
             poolSlots[k] = buffer.getInt(entry);
             poolIdle[k] = buffer.getInt(entry + 4);
             poolHashes[k] = buffer.getLong(entry + 8);
+            poolPositionHints[k] = 0;
         }
     }
 

@@ -110,7 +110,7 @@ class CacheReaderStressTest
         final CacheContext context = new CacheContext().name("overflow").serviceId(1).policy(CachePolicy.LRU)
             .maxEntries(maxEntries).blockSize(16).memoryBudgetBytes(16L * maxEntries).maxKeyLength(8)
             .maxValueLength(8);
-        final HashIndex homes = new HashIndex(new UnsafeBuffer(new byte[0]), maxEntries);
+        final HashIndex homes = new HashIndex(new UnsafeBuffer(new byte[0]), new UnsafeBuffer(new byte[0]), maxEntries);
         final long[] ids = new long[70];
         final UnsafeBuffer probe = new UnsafeBuffer(new byte[8]);
         for (long candidate = 0, found = 0; found < ids.length; candidate++)

@@ -319,8 +319,8 @@ class CacheStateMachineTest
         assertThatThrownBy(() -> context(CachePolicy.LFU).lfuSamples(LfuOrder.MAX_SAMPLES + 1).conclude())
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lfuSamples");
         final CacheContext context = context(CachePolicy.LFU).conclude();
-        assertThat(context.offHeapBytes()).as("blocks, links, slot headers, index, LFU member array")
-            .isEqualTo(8192L + 8192 / 32 * 4 + 64 * 64 + 7 * 64 + 64 * 16);
+        assertThat(context.offHeapBytes()).as("blocks, links, slot headers, index and summaries, LFU member array")
+            .isEqualTo(8192L + 8192 / 32 * 4 + 64 * 64 + 7 * (64 + 16) + 64 * 16);
     }
 
     @Test

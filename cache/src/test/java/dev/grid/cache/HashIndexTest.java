@@ -25,8 +25,9 @@ class HashIndexTest
 
     private static HashIndex newIndex(final int maxEntries)
     {
-        return new HashIndex(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(HashIndex.bucketsFor(maxEntries) * HashIndex.BUCKET_LENGTH)), maxEntries);
+        final int buckets = HashIndex.bucketsFor(maxEntries);
+        return new HashIndex(new UnsafeBuffer(ByteBuffer.allocateDirect(buckets * HashIndex.BUCKET_LENGTH)),
+            new UnsafeBuffer(ByteBuffer.allocateDirect(buckets * HashIndex.SUMMARY_LENGTH)), maxEntries);
     }
 
     /** A hash whose home is {@code bucket} of an index of {@code buckets}, with low bits {@code low}. */
@@ -45,11 +46,14 @@ class HashIndexTest
         int bucket = index.home(hash);
         for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
         {
-            for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
+            if (index.mayHold(bucket, tag))
             {
-                if (index.slotAt(bucket, i) == slot)
+                for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
                 {
-                    return slot;
+                    if (index.slotAt(bucket, i) == slot)
+                    {
+                        return slot;
+                    }
                 }
             }
             if (!index.overflows(bucket))
@@ -104,6 +108,25 @@ class HashIndexTest
         {
             assertThat(region.getInt(offset)).as("offset %d", offset).isZero();
         }
+        final UnsafeBuffer summaries = index.summaries();
+        for (int offset = 0; offset < summaries.capacity(); offset++)
+        {
+            assertThat(summaries.getByte(offset)).as("summary byte %d", offset).isZero();
+        }
+    }
+
+    @Test
+    void aBucketWithoutAMatchingFingerprintIsNotReadAndEveryPresentTagMatches()
+    {
+        final HashIndex index = newIndex(MAX_ENTRIES);
+        final long present = hashHomedAt(1, index.buckets(), 0b0000_0101);
+        index.insert(present, 7);
+        assertThat(index.mayHold(1, index.tag(present))).isTrue();
+        assertThat(index.mayHold(1, index.tag(present ^ 0b1000_0000))).as("same tag bits but the 8th").isFalse();
+        assertThat(index.mayHold(1, index.tag(present ^ 0b0000_0010))).as("another fingerprint").isFalse();
+        assertThat(index.mayHold(2, index.tag(present))).as("another bucket").isFalse();
+        index.remove(present, 7);
+        assertThat(index.mayHold(1, index.tag(present))).as("removed").isFalse();
     }
 
     @Test
@@ -148,9 +171,22 @@ class HashIndexTest
                     assertThat(lookup(index, entry.getValue(), entry.getKey())).isEqualTo(entry.getKey());
                 }
                 assertOverflowCountsAreExact(index, present);
+                assertSummariesAreDerivedFromTheBuckets(index, maxEntries);
             }
         }
         assertThat(index.region().compareTo(twin.region())).as("same sequence, same bytes").isZero();
+        assertThat(index.summaries().compareTo(twin.summaries())).as("same sequence, same summaries").isZero();
+    }
+
+    /**
+     * The summaries kept up by inserts and removals are byte for byte those a restore derives from the buckets alone.
+     */
+    private static void assertSummariesAreDerivedFromTheBuckets(final HashIndex index, final int maxEntries)
+    {
+        final HashIndex restored = newIndex(maxEntries);
+        restored.region().putBytes(0, index.region(), 0, index.region().capacity());
+        restored.rebuildSummaries();
+        assertThat(restored.summaries().compareTo(index.summaries())).isZero();
     }
 
     /**
