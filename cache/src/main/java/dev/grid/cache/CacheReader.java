@@ -143,7 +143,7 @@ public final class CacheReader
                     }
                 }
             }
-            if (!index.overflows(bucket))
+            if (!index.summaryOverflows(bucket))
             {
                 return MISS;
             }

@@ -223,7 +223,6 @@ public final class CacheStateMachine implements StateMachine, ServiceQuery, Auto
         }
 
         final long hash = KeyHash.hash(keyView, 0, keyLength);
-        store.prepareWrite(hash);
         final int slot = store.lookup(hash, keyView, 0, keyLength);
         switch (mode)
         {
@@ -309,7 +308,6 @@ public final class CacheStateMachine implements StateMachine, ServiceQuery, Auto
         }
 
         final long hash = KeyHash.hash(keyView, 0, keyLength);
-        store.prepareWrite(hash);
         final int slot = store.lookup(hash, keyView, 0, keyLength);
         if (NONE == slot)
         {

@@ -72,9 +72,7 @@ final class CacheStore implements AutoCloseable
     final int blockSize;
     final int stride;
     private final int overflowBase;
-    /** The overflow blocks of the longest entry: fewer free ones and an insert may evict. */
-    private final int maxOverflowBlocks;
-    /** The sum of {@link #prepareWrite()}'s loads, kept only so that they are not optimised away. */
+    /** The sum of the loads that only bring memory into the cache early, kept so that they are not optimised away. */
     private int touched;
     final int blockCount;
     final UnsafeBuffer header;
@@ -121,7 +119,6 @@ final class CacheStore implements AutoCloseable
         memory = new ByteBuffer[7];
         header = allocate(0, HEADER_LENGTH);
         overflowBase = maxEntries * stride;
-        maxOverflowBlocks = context.blocksFor(maxKeyLength + maxValueLength) - 1;
         slots = allocate(1, overflowBase + (blockCount - maxEntries) * blockSize);
         blocks = slots;
         index = new HashIndex(allocate(2, context.indexBuckets() * HashIndex.BUCKET_LENGTH),
@@ -131,7 +128,7 @@ final class CacheStore implements AutoCloseable
             allocate(4, FrequencySketch.wordsFor(maxEntries) * Long.BYTES), maxEntries) : null;
 
         order = CachePolicy.LRU == context.policy() ?
-            new LruOrder(slots, stride, index) :
+            new LruOrder(slots, stride) :
             new LfuOrder(slots, stride, allocate(5, maxEntries * LfuOrder.MEMBER_LENGTH), index, context);
         window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
@@ -243,21 +240,6 @@ final class CacheStore implements AutoCloseable
     // ---------------------------------------------------------------- lookups (writer)
 
     /**
-     * Called before the lookup of a write that may insert: when the cache is full, starts the loads of the key's
-     * index bucket and those its eviction will need ({@link EvictionOrder#touchNextVictim()}) together, so that
-     * their cache misses overlap instead of following one another. Changes no replicated state.
-     *
-     * @param hash the written key's hash.
-     */
-    void prepareWrite(final long hash)
-    {
-        if (0 == freeSlotCount || freeBlockCount < maxOverflowBlocks)
-        {
-            touched += index.firstWord(hash) + order.touchNextVictim();
-        }
-    }
-
-    /**
      * @return the live slot holding the key, or NONE; an entry found expired is removed (counted as expired).
      */
     int lookup(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
@@ -277,6 +259,7 @@ final class CacheStore implements AutoCloseable
      */
     int find(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
+        touched += index.firstSummaryBytes(hash);
         return probe(hash, key, keyOffset, keyLength);
     }
 
@@ -290,7 +273,8 @@ final class CacheStore implements AutoCloseable
 
     /**
      * Walks the key's probe sequence: with a key, to the slot holding that key; without (null), to the first
-     * unexpired slot with that hash.
+     * unexpired slot with that hash. Unlike a {@link CacheReader}, the writer does not consult the index summaries:
+     * its lookups are mostly of present keys (hints, replaces) or precede an insert, which reads the bucket anyway.
      */
     private int probe(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
@@ -298,19 +282,16 @@ final class CacheStore implements AutoCloseable
         int bucket = index.home(hash);
         for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
         {
-            if (index.mayHold(bucket, tag))
+            for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
             {
-                for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
+                final int slot = index.slotAt(bucket, i);
+                final int offset = slot * stride;
+                if (slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
+                    slots.getLong(offset + EXPIRE_AT_OFFSET) > now :
+                    slots.getInt(offset + KEY_LENGTH_OFFSET) == keyLength &&
+                    1 == streamEquals(slot, key, keyOffset, keyLength)))
                 {
-                    final int slot = index.slotAt(bucket, i);
-                    final int offset = slot * stride;
-                    if (slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
-                        slots.getLong(offset + EXPIRE_AT_OFFSET) > now :
-                        slots.getInt(offset + KEY_LENGTH_OFFSET) == keyLength &&
-                        1 == streamEquals(slot, key, keyOffset, keyLength)))
-                    {
-                        return slot;
-                    }
+                    return slot;
                 }
             }
             if (!index.overflows(bucket))

@@ -30,16 +30,6 @@ interface EvictionOrder
     int selectVictim();
 
     /**
-     * Loads (and otherwise ignores) the memory the next {@link #selectVictim()} and the victim's removal will read:
-     * called at the start of a write to a full cache, so that these cache misses overlap with the write's own lookup
-     * instead of following it. Reads only; it changes nothing, so replicas stay identical whether an eviction follows
-     * or not.
-     *
-     * @return a value derived from the loads, for the caller to keep so that they are not optimised away.
-     */
-    int touchNextVictim();
-
-    /**
      * @param victim the slot {@link #selectVictim()} just returned.
      * @return its key hash; an order that keeps the hash beside its members answers without reading the slot
      * record, so the victim's index removal need not wait for the record to arrive from memory.

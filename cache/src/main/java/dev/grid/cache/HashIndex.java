@@ -9,10 +9,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * Beside the buckets, a summary of {@value #SUMMARY_LENGTH} bytes per bucket (1.6 MiB for 1M entries, a quarter of
  * the buckets, so it stays in the last-level cache where the buckets do not): one fingerprint byte per word (7 bits
- * of its tag and a set high bit; 0 for an empty word) and a flag that is set while the overflow count is not 0. A
- * lookup reads the summary first and the bucket only if a fingerprint matches, so a miss (about 1 in 13 false
- * matches when a bucket holds 10 entries) is answered without touching the buckets. The summary is derived from the
- * buckets ({@link #rebuildSummaries()}), so snapshots hold only the buckets.
+ * of its tag and a set high bit; 0 for an empty word, or the last removed entry's) and a flag that is set while the
+ * overflow count is not 0. A reader's lookup reads the summary first and the bucket only if a fingerprint matches,
+ * so a miss (about 1 in 13 false matches when a bucket holds 10 entries) is answered without touching the buckets.
+ * The summary is derived from the buckets ({@link #rebuildSummaries()}), so snapshots hold only the buckets.
  * <p>
  * A word is {@code tag << slotBits | slot}, where {@code slotBits} is the width of the largest slot number and the
  * tag is the key hash's low bits with the lowest forced to 1, so a word is never 0 (0 = empty). The home bucket is
@@ -23,12 +23,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ever moves and nothing is left behind, so probes never degrade and a concurrent reader sees an entry where it was
  * put for as long as it is there.
  * <p>
- * Only the writer thread mutates; readers use {@link #mayHold}, {@link #match} and {@link #overflows}, whose loads
- * are acquires. A word is published with a release store after its fingerprint and the overflow counts and flags
- * that lead to it, and cleared before they are lowered, so a reader that finds no fingerprint or a flag of 0 has not
- * missed a word that was there during its whole scan. (Clearing a fingerprint or a flag may become visible before
- * the word's clearing: it can only hide the entry being removed, whose slot the writer has already marked as being
- * written, so the reader's answer is the one after the removal.)
+ * Only the writer thread mutates; readers use {@link #mayHold}, {@link #match} and {@link #summaryOverflows}, whose
+ * loads are acquires. A word is published with a release store after its fingerprint and the overflow counts and
+ * flags that lead to it, and cleared before the counts and flags are lowered, so a reader that finds no matching
+ * fingerprint or a flag of 0 has not missed a word that was there during its whole scan. (A flag's clearing may
+ * become visible before the word's: it can only hide the entry being removed, whose slot the writer has already
+ * marked as being written, so the reader's answer is the one after the removal.) A removal leaves the word's
+ * fingerprint: a stale fingerprint only makes a lookup read the bucket, and the next insert into the word replaces
+ * it; the store it saves is a cache miss on every eviction.
  * Insertion positions depend only on the sequence of inserts and removals, so the index is a deterministic function
  * of the log (and is snapshotted as it is).
  */
@@ -147,6 +149,15 @@ final class HashIndex
      */
     boolean overflows(final int bucket)
     {
+        return 0 != buffer.getIntAcquire(bucket * BUCKET_LENGTH + OVERFLOW_OFFSET);
+    }
+
+    /**
+     * @return {@link #overflows} from the bucket's summary, so that a reader whose {@link #mayHold} was false
+     * need not read the bucket.
+     */
+    boolean summaryOverflows(final int bucket)
+    {
         return 0 != summaries.getByteVolatile(bucket * SUMMARY_LENGTH + OVERFLOW_FLAG_OFFSET);
     }
 
@@ -157,6 +168,15 @@ final class HashIndex
     int firstWord(final long hash)
     {
         return buffer.getInt(home(hash) * BUCKET_LENGTH);
+    }
+
+    /**
+     * @return the first bytes of the hash's home summary: a load whose only purpose is to bring the summary into the
+     * cache together with the bucket, so that an insert's fingerprint store that follows does not wait for it.
+     */
+    int firstSummaryBytes(final long hash)
+    {
+        return summaries.getInt(home(hash) * SUMMARY_LENGTH);
     }
 
     /**
@@ -201,7 +221,6 @@ final class HashIndex
             position = find(bucket, word);
         }
         buffer.putIntRelease(bucket * BUCKET_LENGTH + position * Integer.BYTES, 0);
-        summaries.putByte(bucket * SUMMARY_LENGTH + position, (byte)0);
         for (int passed = home; passed != bucket; passed = next(passed))
         {
             final int offset = passed * BUCKET_LENGTH + OVERFLOW_OFFSET;

@@ -105,12 +105,7 @@ final class LfuOrder implements EvictionOrder
      */
     private long nextRandom()
     {
-        return mixed(random += GOLDEN_GAMMA);
-    }
-
-    private static long mixed(final long state)
-    {
-        long z = state;
+        long z = (random += GOLDEN_GAMMA);
         z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
         return z ^ (z >>> 31);
@@ -121,12 +116,7 @@ final class LfuOrder implements EvictionOrder
      */
     private int nextInt(final int bound)
     {
-        return boundedDraw(nextRandom(), bound);
-    }
-
-    private static int boundedDraw(final long random, final int bound)
-    {
-        return (int)(((random >>> 32) * bound) >>> 32);
+        return (int)(((nextRandom() >>> 32) * bound) >>> 32);
     }
 
     static int slotOf(final long entry)
@@ -299,28 +289,6 @@ final class LfuOrder implements EvictionOrder
             final long entry = drawnEntries[d];
             offer(slotOf(entry), drawnHashes[d], LfuCounter.MAX - decayedCount(entry), drawn[d]);
         }
-    }
-
-    /**
-     * The pool's best candidate (see {@link #touchBestCandidate()}), the record of the last member (which a removal
-     * moves into the victim's place), and the members the next round of sampling will draw (the generator peeked,
-     * not advanced; a position Floyd's algorithm will replace as a duplicate is loaded all the same).
-     */
-    public int touchNextVictim()
-    {
-        if (0 == memberCount)
-        {
-            return 0;
-        }
-        int sum = touchBestCandidate() + slots.getInt(slotOf(memberAt(memberCount - 1)) * stride + POSITION_OFFSET);
-        long peeked = random;
-        final int count = Math.min(samples, memberCount);
-        for (int j = memberCount - count; j < memberCount; j++)
-        {
-            peeked += GOLDEN_GAMMA;
-            sum += (int)memberAt(boundedDraw(mixed(peeked), j + 1));
-        }
-        return sum;
     }
 
     /**

@@ -3,8 +3,6 @@ package dev.grid.cache;
 import dev.grid.core.StateChecksum;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import static dev.grid.cache.CacheStore.NONE;
-
 /**
  * Exact LRU: one list, most recent at the head, the victim at the tail. Every operation is O(1).
  */
@@ -15,18 +13,11 @@ final class LruOrder implements EvictionOrder
     private final SlotLists lists;
     private final UnsafeBuffer slots;
     private final int stride;
-    private final HashIndex index;
 
-    /**
-     * @param slots  the slot records.
-     * @param stride bytes per slot record.
-     * @param index  the cache's index, only read (see {@link #touchNextVictim()}).
-     */
-    LruOrder(final UnsafeBuffer slots, final int stride, final HashIndex index)
+    LruOrder(final UnsafeBuffer slots, final int stride)
     {
         this.slots = slots;
         this.stride = stride;
-        this.index = index;
         lists = new SlotLists(slots, stride, 1);
     }
 
@@ -57,12 +48,6 @@ final class LruOrder implements EvictionOrder
     public int selectVictim()
     {
         return lists.tail(LIST);
-    }
-
-    public int touchNextVictim()
-    {
-        final int victim = lists.tail(LIST);
-        return NONE == victim ? 0 : index.firstWord(slots.getLong(victim * stride + CacheStore.HASH_OFFSET));
     }
 
     public long victimHash(final int victim)
