@@ -223,6 +223,7 @@ public final class CacheStateMachine implements StateMachine, ServiceQuery, Auto
         }
 
         final long hash = KeyHash.hash(keyView, 0, keyLength);
+        store.prepareWrite();
         final int slot = store.lookup(hash, keyView, 0, keyLength);
         switch (mode)
         {
@@ -308,6 +309,7 @@ public final class CacheStateMachine implements StateMachine, ServiceQuery, Auto
         }
 
         final long hash = KeyHash.hash(keyView, 0, keyLength);
+        store.prepareWrite();
         final int slot = store.lookup(hash, keyView, 0, keyLength);
         if (NONE == slot)
         {

@@ -128,7 +128,7 @@ final class CacheStore implements AutoCloseable
             allocate(4, FrequencySketch.wordsFor(maxEntries) * Long.BYTES), maxEntries) : null;
 
         order = CachePolicy.LRU == context.policy() ?
-            new LruOrder(slots, stride) :
+            new LruOrder(slots, stride, index) :
             new LfuOrder(slots, stride, allocate(5, maxEntries * LfuOrder.MEMBER_LENGTH), index, context);
         window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
@@ -257,6 +257,19 @@ final class CacheStore implements AutoCloseable
     /**
      * @return the slot holding the key whether or not it expired, or NONE; changes nothing.
      */
+    /**
+     * Called before the lookup of a write that may insert: when no slot is free, starts the loads of the likely
+     * victim's record and index bucket ({@link EvictionOrder#touchNextVictim()}), so that their cache misses overlap
+     * with the lookup's instead of following them. Changes no replicated state.
+     */
+    void prepareWrite()
+    {
+        if (0 == freeSlotCount)
+        {
+            touched += order.touchNextVictim();
+        }
+    }
+
     int find(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
         touched += index.firstSummaryBytes(hash);

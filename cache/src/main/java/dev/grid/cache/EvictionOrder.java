@@ -30,6 +30,15 @@ interface EvictionOrder
     int selectVictim();
 
     /**
+     * Loads (and otherwise ignores) the memory the next eviction will read first: the likely victim's slot record
+     * and index bucket. Reads only; it changes nothing, so replicas stay identical whether an eviction follows or
+     * not.
+     *
+     * @return a value derived from the loads, for the caller to keep so that they are not optimised away.
+     */
+    int touchNextVictim();
+
+    /**
      * @param victim the slot {@link #selectVictim()} just returned.
      * @return its key hash; an order that keeps the hash beside its members answers without reading the slot
      * record, so the victim's index removal need not wait for the record to arrive from memory.

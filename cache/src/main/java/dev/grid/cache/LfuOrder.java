@@ -291,6 +291,11 @@ final class LfuOrder implements EvictionOrder
         }
     }
 
+    public int touchNextVictim()
+    {
+        return touchBestCandidate();
+    }
+
     /**
      * Loads (and otherwise ignores) the slot record, the index bucket and the member of the pool's best candidate,
      * the likely victim, so that its cache misses overlap with one another and with the samples' instead of

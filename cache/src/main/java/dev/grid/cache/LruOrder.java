@@ -13,11 +13,18 @@ final class LruOrder implements EvictionOrder
     private final SlotLists lists;
     private final UnsafeBuffer slots;
     private final int stride;
+    private final HashIndex index;
 
-    LruOrder(final UnsafeBuffer slots, final int stride)
+    /**
+     * @param slots  the slot records.
+     * @param stride bytes per slot record.
+     * @param index  the cache's index, only read (see {@link #touchNextVictim()}).
+     */
+    LruOrder(final UnsafeBuffer slots, final int stride, final HashIndex index)
     {
         this.slots = slots;
         this.stride = stride;
+        this.index = index;
         lists = new SlotLists(slots, stride, 1);
     }
 
@@ -48,6 +55,13 @@ final class LruOrder implements EvictionOrder
     public int selectVictim()
     {
         return lists.tail(LIST);
+    }
+
+    public int touchNextVictim()
+    {
+        final int victim = lists.tail(LIST);
+        return CacheStore.NONE == victim ? 0 :
+            index.firstWord(slots.getLong(victim * stride + CacheStore.HASH_OFFSET));
     }
 
     public long victimHash(final int victim)
