@@ -72,8 +72,6 @@ final class CacheStore implements AutoCloseable
     final int blockSize;
     final int stride;
     private final int overflowBase;
-    /** The sum of the loads that only bring memory into the cache early, kept so that they are not optimised away. */
-    private int touched;
     final int blockCount;
     final UnsafeBuffer header;
     final UnsafeBuffer slots;
@@ -103,6 +101,8 @@ final class CacheStore implements AutoCloseable
     private long evictions;
     private long expirations;
     private boolean closed;
+    /** The sum of the loads that only bring memory into the cache early, kept so that they are not optimised away. */
+    private int touched;
 
     CacheStore(final CacheContext context)
     {
@@ -255,9 +255,6 @@ final class CacheStore implements AutoCloseable
     }
 
     /**
-     * @return the slot holding the key whether or not it expired, or NONE; changes nothing.
-     */
-    /**
      * Called before the lookup of a write that may insert: when no slot is free, starts the loads of the likely
      * victim's record and index bucket ({@link EvictionOrder#touchNextVictim()}), so that their cache misses overlap
      * with the lookup's instead of following them. Changes no replicated state.
@@ -270,6 +267,10 @@ final class CacheStore implements AutoCloseable
         }
     }
 
+    /**
+     * @return the slot holding the key whether or not it expired, or NONE; changes nothing. Also loads the key's
+     * index summary with its bucket, so that an insert's fingerprint store that follows does not wait for memory.
+     */
     int find(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
         touched += index.firstSummaryBytes(hash);

@@ -60,8 +60,7 @@ final class LruOrder implements EvictionOrder
     public int touchNextVictim()
     {
         final int victim = lists.tail(LIST);
-        return CacheStore.NONE == victim ? 0 :
-            index.firstWord(slots.getLong(victim * stride + CacheStore.HASH_OFFSET));
+        return CacheStore.NONE == victim ? 0 : index.firstWord(victimHash(victim));
     }
 
     public long victimHash(final int victim)
