@@ -26,6 +26,7 @@ public final class CacheContext
     public static final String LFU_SAMPLES_PROP = "grid.cache.lfu.samples";
     public static final String LFU_SEED_PROP = "grid.cache.lfu.seed";
     public static final String ADMISSION_PROP = "grid.cache.admission";
+    public static final String HUGE_PAGES_PROP = "grid.cache.huge.pages";
 
     /** The most entries one cache may hold. */
     public static final int MAX_ENTRIES_LIMIT = 1 << 24;
@@ -50,6 +51,7 @@ public final class CacheContext
     private boolean admission = Boolean.parseBoolean(System.getProperty(ADMISSION_PROP, "false"));
     private int lfuSamples = Integer.getInteger(LFU_SAMPLES_PROP, 5);
     private long lfuSeed = Long.getLong(LFU_SEED_PROP, 0L);
+    private boolean hugePages = Boolean.parseBoolean(System.getProperty(HUGE_PAGES_PROP, "true"));
     private boolean concluded;
 
     /**
@@ -382,6 +384,23 @@ public final class CacheContext
     }
 
     /**
+     * @return whether regions of at least 2 MiB (records, index, members) are advised to the kernel as huge pages
+     * ({@link dev.grid.core.OffHeapMemory}): random reads over them then rarely miss the TLB. Not replicated state:
+     * replicas may differ in it.
+     */
+    public boolean hugePages()
+    {
+        return hugePages;
+    }
+
+    public CacheContext hugePages(final boolean hugePages)
+    {
+        checkMutable();
+        this.hugePages = hugePages;
+        return this;
+    }
+
+    /**
      * @return the most keys in one getAll or putAll, and hashes in one access-hint command.
      */
     public int maxBatchSize()
@@ -404,6 +423,6 @@ public final class CacheContext
             ", defaultTtlNanos=" + defaultTtlNanos + ", blockSize=" + blockSize + ", sweepBudget=" + sweepBudget +
             ", lfuLogFactor=" + lfuLogFactor + ", lfuDecayNanos=" + lfuDecayNanos +
             ", lfuSamples=" + lfuSamples + ", lfuSeed=" + lfuSeed + ", admission=" + admission +
-            ", maxBatchSize=" + maxBatchSize + '}';
+            ", hugePages=" + hugePages + ", maxBatchSize=" + maxBatchSize + '}';
     }
 }

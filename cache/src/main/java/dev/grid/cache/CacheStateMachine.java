@@ -854,6 +854,15 @@ public final class CacheStateMachine implements StateMachine, ServiceQuery, Auto
     }
 
     /**
+     * @return how many of the cache's off-heap regions are backed by huge pages ({@link CacheContext#hugePages()}):
+     * 0 where the kernel does not offer them, or the cache's regions are all smaller than one.
+     */
+    public int hugePageRegions()
+    {
+        return store.hugePageRegions();
+    }
+
+    /**
      * Frees the off-heap memory; only after the writer and every reader stopped.
      */
     public void close()

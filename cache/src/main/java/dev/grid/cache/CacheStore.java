@@ -1,17 +1,16 @@
 package dev.grid.cache;
 
 import dev.grid.core.GridException;
+import dev.grid.core.OffHeapMemory;
 import dev.grid.core.SnapshotReader;
 import dev.grid.core.SnapshotWriter;
 import dev.grid.core.StateChecksum;
 import dev.grid.sbe.Status;
-import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 
 /**
  * The off-heap memory of one cache and every operation on it: slot records, an open-addressing hash index, and
@@ -58,7 +57,6 @@ final class CacheStore implements AutoCloseable
     static final int EPOCH_OFFSET = 0;
     static final int LOG_TIME_OFFSET = 64;
     static final int HEADER_LENGTH = 128;
-    private static final int CACHE_LINE = 64;
 
     private static final long SNAPSHOT_MAGIC = 0x4752_4944_4341_4348L;
     /** Format 3: the index is bucketed and an LFU member holds its key hash (format 2 is refused). */
@@ -78,7 +76,7 @@ final class CacheStore implements AutoCloseable
     final HashIndex index;
     final UnsafeBuffer blocks;
     final UnsafeBuffer blockLinks;
-    private final ByteBuffer[] memory;
+    private final OffHeapMemory[] memory;
     private final EvictionOrder order;
     private final FrequencySketch sketch;
     private final SlotLists window;
@@ -116,7 +114,7 @@ final class CacheStore implements AutoCloseable
         defaultTtlNanos = context.defaultTtlNanos();
         sweepBudget = context.sweepBudget();
 
-        memory = new ByteBuffer[7];
+        memory = new OffHeapMemory[7];
         header = allocate(0, HEADER_LENGTH);
         overflowBase = maxEntries * stride;
         slots = allocate(1, overflowBase + (blockCount - maxEntries) * blockSize);
@@ -138,15 +136,23 @@ final class CacheStore implements AutoCloseable
         initialise();
     }
 
-    /**
-     * Allocates direct memory aligned to a cache line; the unaligned buffer is kept so {@link #close()} can free it.
-     */
     private UnsafeBuffer allocate(final int region, final int length)
     {
-        final ByteBuffer buffer = ByteBuffer.allocateDirect(length + CACHE_LINE);
-        memory[region] = buffer;
-        final int misalignment = (int)(BufferUtil.address(buffer) & (CACHE_LINE - 1));
-        return new UnsafeBuffer(buffer, 0 == misalignment ? 0 : CACHE_LINE - misalignment, length);
+        memory[region] = OffHeapMemory.allocate(length, context.hugePages());
+        return memory[region].buffer();
+    }
+
+    /**
+     * @return how many of the cache's off-heap regions the kernel accepted as huge pages.
+     */
+    int hugePageRegions()
+    {
+        int regions = 0;
+        for (final OffHeapMemory region : memory)
+        {
+            regions += null != region && region.hugePagesAdvised() ? 1 : 0;
+        }
+        return regions;
     }
 
     /**
@@ -1134,11 +1140,11 @@ final class CacheStore implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            for (final ByteBuffer buffer : memory)
+            for (final OffHeapMemory region : memory)
             {
-                if (null != buffer)
+                if (null != region)
                 {
-                    BufferUtil.free(buffer);
+                    region.close();
                 }
             }
         }

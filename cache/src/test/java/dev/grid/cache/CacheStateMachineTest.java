@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -27,6 +30,12 @@ class CacheStateMachineTest
     {
         return new CacheContext().name("orders").serviceId(3).policy(policy).maxEntries(64).blockSize(32)
             .memoryBudgetBytes(64 * 32 * 4).maxKeyLength(32).maxValueLength(96).lfuDecayNanos(SECOND);
+    }
+
+    private static CacheContext fourThousandEntries(final boolean hugePages)
+    {
+        return new CacheContext().name("big").serviceId(4).maxEntries(4096).blockSize(448)
+            .memoryBudgetBytes(4096 * 448).maxKeyLength(16).maxValueLength(48).hugePages(hugePages);
     }
 
     private static byte[] bytes(final String text)
@@ -257,6 +266,39 @@ class CacheStateMachineTest
                     .isEqualTo(a.checksum());
             }
             assertThat(a.evictions()).as("evictions after the restore").isGreaterThan(evictionsBefore + 100);
+        }
+    }
+
+    @Test
+    void hugePagesAreNotReplicatedStateAReplicaWithThemMatchesOneWithout() throws IOException
+    {
+        final Path thpMode = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        final boolean kernelOffersHugePages = Files.isReadable(thpMode) && !Files.readString(thpMode).contains("[never]");
+        try (CacheStateMachine huge = new CacheStateMachine(fourThousandEntries(true), Fences.NONE);
+            CacheStateMachine plain = new CacheStateMachine(fourThousandEntries(false), Fences.NONE))
+        {
+            assertThat(plain.hugePageRegions()).isZero();
+            if (kernelOffersHugePages)
+            {
+                assertThat(huge.hugePageRegions()).as("the 2 MiB of records (4096 x (64 + 448)); the other regions are smaller")
+                    .isEqualTo(1);
+            }
+            final CacheHarness hh = new CacheHarness(huge);
+            final CacheHarness hp = new CacheHarness(plain);
+            for (int i = 0; i < 6_000; i++)
+            {
+                final byte[] key = Long.toString(i % 5_000).getBytes(StandardCharsets.US_ASCII);
+                final ReferenceCache.Result result = hh.put(key, new byte[i % 49]);
+                assertThat(result.status()).isEqualTo(Status.OK);
+                assertThat(hp.put(key, new byte[i % 49])).isEqualTo(result);
+            }
+            assertThat(huge.evictions()).isPositive();
+            assertThat(huge.checksum()).isEqualTo(plain.checksum());
+
+            final InMemorySnapshot snapshot = new InMemorySnapshot();
+            huge.snapshot(snapshot);
+            plain.restore(snapshot.rewind());
+            assertThat(plain.checksum()).isEqualTo(huge.checksum());
         }
     }
 

@@ -1,0 +1,125 @@
+package dev.grid.core;
+
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+import org.agrona.BitUtil;
+import org.agrona.UnsafeApi;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A region of direct memory allocated once at start: zeroed, every page already faulted in (so no page fault waits
+ * for the kernel in steady state), aligned to a cache line, and, when asked for and the region spans at least one
+ * huge page, aligned to 2 MiB and advised to the kernel as {@code MADV_HUGEPAGE}.
+ * <p>
+ * Why huge pages: a structure read at random positions over hundreds of MiB (a cache's records) misses the TLB on
+ * almost every access, and in a virtual machine each miss walks two page tables. With 2 MiB pages the page tables of
+ * such a region fit in the TLB and the caches: a dependent random read over 160 MiB here took 180 ns instead of 260.
+ * Linux's transparent huge pages are used in its {@code madvise} mode (the common default, where only advised memory
+ * gets them); with {@code always} the advice changes nothing, with {@code never} the region keeps 4 KiB pages.
+ * Anywhere the advice is unavailable (not Linux, no native access) the region is allocated without it:
+ * {@link #hugePagesAdvised()} says which happened.
+ * <p>
+ * The cost: up to one huge page of memory beyond the region's length (its last page is faulted in whole) and up to
+ * two of address space for the alignment.
+ */
+public final class OffHeapMemory implements AutoCloseable
+{
+    public static final int CACHE_LINE_LENGTH = 64;
+    public static final int HUGE_PAGE_LENGTH = 2 << 20;
+    /** Linux's {@code MADV_HUGEPAGE} (the same value on every architecture). */
+    static final int MADV_HUGEPAGE = 14;
+
+    private final long allocatedAddress;
+    private final UnsafeBuffer buffer;
+    private final boolean hugePagesAdvised;
+    private boolean closed;
+
+    private OffHeapMemory(final long allocatedAddress, final UnsafeBuffer buffer, final boolean hugePagesAdvised)
+    {
+        this.allocatedAddress = allocatedAddress;
+        this.buffer = buffer;
+        this.hugePagesAdvised = hugePagesAdvised;
+    }
+
+    /**
+     * @param length    bytes, at least 1.
+     * @param hugePages ask for huge pages if the region spans at least one (smaller regions would waste most of it).
+     * @return the zeroed region; {@link #close()} frees it.
+     */
+    public static OffHeapMemory allocate(final int length, final boolean hugePages)
+    {
+        if (length < 1)
+        {
+            throw new IllegalArgumentException("off-heap region length must be at least 1: " + length);
+        }
+        final boolean adviseHugePages = hugePages && length >= HUGE_PAGE_LENGTH && null != Madvise.FUNCTION;
+        final int alignment = adviseHugePages ? HUGE_PAGE_LENGTH : CACHE_LINE_LENGTH;
+        final long alignedLength = BitUtil.align((long)length, alignment);
+        final long allocatedAddress = UnsafeApi.allocateMemory(alignedLength + alignment);
+        final long address = BitUtil.align(allocatedAddress, alignment);
+        // Advised before the first touch: pages faulted in afterwards are huge; pages already faulted would wait
+        // for the kernel's background collapse.
+        final boolean advised = adviseHugePages && Madvise.hugePage(address, alignedLength);
+        UnsafeApi.setMemory(address, length, (byte)0);
+        return new OffHeapMemory(allocatedAddress, new UnsafeBuffer(address, length), advised);
+    }
+
+    /**
+     * @return the region; valid until {@link #close()}.
+     */
+    public UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
+     * @return true if the kernel accepted the huge page advice for this region.
+     */
+    public boolean hugePagesAdvised()
+    {
+        return hugePagesAdvised;
+    }
+
+    /**
+     * Frees the memory. Only once nothing reads it any more: a read of freed memory can crash the JVM.
+     */
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            UnsafeApi.freeMemory(allocatedAddress);
+        }
+    }
+
+    /**
+     * {@code madvise(2)} through JNA, looked up once; null where it cannot be called.
+     */
+    private static final class Madvise
+    {
+        static final Function FUNCTION = lookUp();
+
+        private static Function lookUp()
+        {
+            if (!Platform.isLinux() || !Platform.is64Bit())
+            {
+                return null;
+            }
+            try
+            {
+                return NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("madvise");
+            }
+            catch (final LinkageError | RuntimeException ex)
+            {
+                return null;
+            }
+        }
+
+        static boolean hugePage(final long address, final long length)
+        {
+            return 0 == FUNCTION.invokeInt(new Object[]{ new Pointer(address), length, MADV_HUGEPAGE });
+        }
+    }
+}
