@@ -49,6 +49,8 @@ public final class NodeCounters implements AutoCloseable
 
     public static final int MAX_DUTY_CYCLE_TYPE_ID = 1227;
     public static final int SLOW_DUTY_CYCLES_TYPE_ID = 1228;
+    /** Per cache: its off-heap regions the kernel backs with huge pages ({@link CacheStateMachine#hugePageRegions()}). */
+    public static final int CACHE_HUGE_PAGE_REGIONS_TYPE_ID = 1229;
     /** Cache names up to this long appear whole in labels (Aeron's labels are at most 380 bytes). */
     static final int MAX_LABEL_NAME_LENGTH = 64;
 
@@ -103,7 +105,7 @@ public final class NodeCounters implements AutoCloseable
         cacheCounters = new CacheCounters[caches.length];
         for (int i = 0; i < caches.length; i++)
         {
-            cacheCounters[i] = new CacheCounters(aeron, cachePrefix(memberId, caches[i].context().name()));
+            cacheCounters[i] = new CacheCounters(aeron, cachePrefix(memberId, caches[i].context().name()), caches[i]);
         }
 
         this.locks = locks;
@@ -175,8 +177,9 @@ public final class NodeCounters implements AutoCloseable
         private final AtomicCounter bytesUsed;
         private final AtomicCounter readHits;
         private final AtomicCounter readMisses;
+        private final AtomicCounter hugePageRegions;
 
-        CacheCounters(final Aeron aeron, final String prefix)
+        CacheCounters(final Aeron aeron, final String prefix, final CacheStateMachine cache)
         {
             hits = aeron.addCounter(CACHE_HITS_TYPE_ID, prefix + "hits (gets in the log, leader read hits)");
             misses = aeron.addCounter(CACHE_MISSES_TYPE_ID, prefix + "misses (gets in the log)");
@@ -186,6 +189,8 @@ public final class NodeCounters implements AutoCloseable
             bytesUsed = aeron.addCounter(CACHE_BYTES_USED_TYPE_ID, prefix + "bytes used");
             readHits = aeron.addCounter(CACHE_READ_HITS_TYPE_ID, prefix + "reads answered here, found");
             readMisses = aeron.addCounter(CACHE_READ_MISSES_TYPE_ID, prefix + "reads answered here, not found");
+            hugePageRegions = aeron.addCounter(CACHE_HUGE_PAGE_REGIONS_TYPE_ID, prefix + "off-heap regions on huge pages");
+            hugePageRegions.setRelease(cache.hugePageRegions());
         }
 
         void update(final CacheStateMachine cache)
@@ -202,7 +207,8 @@ public final class NodeCounters implements AutoCloseable
 
         public void close()
         {
-            CloseHelper.closeAll(hits, misses, evictions, expirations, entries, bytesUsed, readHits, readMisses);
+            CloseHelper.closeAll(
+                hits, misses, evictions, expirations, entries, bytesUsed, readHits, readMisses, hugePageRegions);
         }
     }
 }

@@ -263,12 +263,16 @@ class GridCliTest
 
     @Test
     @Order(8)
-    void statShowsTheLeadersCacheAndLockCounters() throws InterruptedException
+    void statShowsTheLeadersCacheAndLockCounters() throws InterruptedException, IOException
     {
         final Result before = run("stat", "--dir", directory.toString());
         final Matcher leader = LEADER.matcher(before.out);
         assertThat(leader.find()).as(before.out).isTrue();
         final String node = "grid node=" + leader.group(1) + " ";
+        final Path thpMode = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        final boolean kernelOffersHugePages = Files.isReadable(thpMode) && !Files.readString(thpMode).contains("[never]");
+        assertThat(counter(before.out, node + "cache=default off-heap regions on huge pages"))
+            .as("the default cache's 68 MiB of records and blocks").isGreaterThanOrEqualTo(kernelOffersHugePages ? 1 : 0);
         final String[] labels = {node + "cache=default hits", node + "cache=default reads answered here, found",
             node + "cache=default reads answered here, not found", node + "lock grants",
             node + "fenced writes refused"};
