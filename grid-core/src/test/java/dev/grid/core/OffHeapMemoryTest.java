@@ -14,7 +14,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class OffHeapMemoryTest
 {
-    private static final Path THP_MODE = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
 
     @Test
     void regionIsZeroedAlignedToACacheLineAndWritableToItsLastByte()
@@ -47,9 +46,8 @@ class OffHeapMemoryTest
     @Test
     void advisedRegionIsBackedByHugePagesWhereTheKernelOffersThem() throws IOException
     {
-        assumeTrue(Files.isReadable(THP_MODE), "no transparent huge pages on this kernel");
-        final String mode = Files.readString(THP_MODE);
-        assumeTrue(mode.contains("[madvise]") || mode.contains("[always]"), "transparent huge pages are off: " + mode);
+        assumeTrue(OffHeapMemory.kernelOffersHugePages(), "transparent huge pages are off or missing");
+        final String mode = Files.readString(OffHeapMemory.TRANSPARENT_HUGE_PAGE_MODE);
 
         try (OffHeapMemory advised = OffHeapMemory.allocate(8 * OffHeapMemory.HUGE_PAGE_LENGTH, true))
         {
