@@ -27,6 +27,10 @@ import java.nio.file.Path;
  * <p>
  * The cost: up to one huge page of memory beyond the region's length (its last page is faulted in whole) and up to
  * two of address space for the alignment.
+ * <p>
+ * Only {@link #close()} frees the memory: there is no cleaner to free it after garbage collection, since buffers
+ * over it (a cache's readers hold them) do not keep this object reachable. It is not counted against
+ * {@code -XX:MaxDirectMemorySize}.
  */
 public final class OffHeapMemory implements AutoCloseable
 {
