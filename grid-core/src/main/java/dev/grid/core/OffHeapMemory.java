@@ -18,8 +18,8 @@ import java.nio.file.Path;
  * huge page, aligned to 2 MiB and advised to the kernel as {@code MADV_HUGEPAGE}.
  * <p>
  * Why huge pages: a structure read at random positions over hundreds of MiB (a cache's records) misses the TLB on
- * almost every access, and in a virtual machine each miss walks two page tables. With 2 MiB pages the page tables of
- * such a region fit in the TLB and the caches: a dependent random read over 160 MiB here took 180 ns instead of 260.
+ * almost every access, and in a virtual machine each miss walks two page tables. With 2 MiB pages the translations of
+ * such a region fit in the TLB (the cache's JMH get hit: 5-22% faster, docs/benchmarks.md).
  * Linux's transparent huge pages are used in its {@code madvise} mode (the common default, where only advised memory
  * gets them); with {@code always} the advice changes nothing. Where the kernel's mode is {@code never}, or the advice
  * is unavailable (not Linux, no native access), the region is allocated without it and keeps 4 KiB pages:
@@ -34,7 +34,6 @@ import java.nio.file.Path;
  */
 public final class OffHeapMemory implements AutoCloseable
 {
-    public static final int CACHE_LINE_LENGTH = 64;
     public static final int HUGE_PAGE_LENGTH = 2 << 20;
     /** Linux's {@code MADV_HUGEPAGE} (the same value on every architecture). */
     static final int MADV_HUGEPAGE = 14;
@@ -65,7 +64,7 @@ public final class OffHeapMemory implements AutoCloseable
             throw new IllegalArgumentException("off-heap region length must be at least 1: " + length);
         }
         final boolean adviseHugePages = hugePages && length >= HUGE_PAGE_LENGTH && null != Madvise.FUNCTION;
-        final int alignment = adviseHugePages ? HUGE_PAGE_LENGTH : CACHE_LINE_LENGTH;
+        final int alignment = adviseHugePages ? HUGE_PAGE_LENGTH : BitUtil.CACHE_LINE_LENGTH;
         final long alignedLength = BitUtil.align((long)length, alignment);
         final long allocatedAddress = UnsafeApi.allocateMemory(alignedLength + alignment);
         final long address = BitUtil.align(allocatedAddress, alignment);

@@ -1,5 +1,6 @@
 package dev.grid.core;
 
+import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,7 @@ class OffHeapMemoryTest
         {
             final UnsafeBuffer buffer = memory.buffer();
             assertThat(buffer.capacity()).isEqualTo(3 * OffHeapMemory.HUGE_PAGE_LENGTH + 5);
-            assertThat(buffer.addressOffset() % OffHeapMemory.CACHE_LINE_LENGTH).isZero();
+            assertThat(buffer.addressOffset() % BitUtil.CACHE_LINE_LENGTH).isZero();
             assertThat(memory.hugePagesAdvised()).isFalse();
             for (int i = 0; i < buffer.capacity(); i += 4093)
             {
@@ -39,7 +40,7 @@ class OffHeapMemoryTest
         try (OffHeapMemory memory = OffHeapMemory.allocate(OffHeapMemory.HUGE_PAGE_LENGTH - 1, true))
         {
             assertThat(memory.hugePagesAdvised()).isFalse();
-            assertThat(memory.buffer().addressOffset() % OffHeapMemory.CACHE_LINE_LENGTH).isZero();
+            assertThat(memory.buffer().addressOffset() % BitUtil.CACHE_LINE_LENGTH).isZero();
         }
     }
 
@@ -72,14 +73,6 @@ class OffHeapMemoryTest
         assertThatThrownBy(() -> OffHeapMemory.allocate(0, true))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("at least 1");
-    }
-
-    @Test
-    void closeTwiceFreesOnce()
-    {
-        final OffHeapMemory memory = OffHeapMemory.allocate(128, false);
-        memory.close();
-        memory.close();
     }
 
     /**

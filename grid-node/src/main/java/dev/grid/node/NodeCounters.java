@@ -49,7 +49,7 @@ public final class NodeCounters implements AutoCloseable
 
     public static final int MAX_DUTY_CYCLE_TYPE_ID = 1227;
     public static final int SLOW_DUTY_CYCLES_TYPE_ID = 1228;
-    /** Per cache: its off-heap regions the kernel backs with huge pages ({@link CacheStateMachine#hugePageRegions()}). */
+    /** Per cache: its off-heap regions on huge pages ({@link CacheStateMachine#hugePageRegions()}), set at start. */
     public static final int CACHE_HUGE_PAGE_REGIONS_TYPE_ID = 1229;
     /** Cache names up to this long appear whole in labels (Aeron's labels are at most 380 bytes). */
     static final int MAX_LABEL_NAME_LENGTH = 64;
@@ -189,7 +189,8 @@ public final class NodeCounters implements AutoCloseable
             bytesUsed = aeron.addCounter(CACHE_BYTES_USED_TYPE_ID, prefix + "bytes used");
             readHits = aeron.addCounter(CACHE_READ_HITS_TYPE_ID, prefix + "reads answered here, found");
             readMisses = aeron.addCounter(CACHE_READ_MISSES_TYPE_ID, prefix + "reads answered here, not found");
-            hugePageRegions = aeron.addCounter(CACHE_HUGE_PAGE_REGIONS_TYPE_ID, prefix + "off-heap regions on huge pages");
+            hugePageRegions =
+                aeron.addCounter(CACHE_HUGE_PAGE_REGIONS_TYPE_ID, prefix + "off-heap regions on huge pages");
             hugePageRegions.setRelease(cache.hugePageRegions());
         }
 
