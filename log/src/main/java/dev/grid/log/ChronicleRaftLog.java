@@ -20,6 +20,7 @@ import net.openhft.chronicle.core.time.SetTimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.TailerState;
 import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -430,6 +431,13 @@ public final class ChronicleRaftLog implements RaftLog
                     recovery.onRecord(dc.index(), cycle, position, length);
                 }
             }
+            if (TailerState.END_OF_CYCLE == tailer.state() && tailer.cycle() == currentCycle)
+            {
+                // Chronicle rolls by writing an end-of-file marker into the full segment, then creating the next
+                // file: a writer killed in between leaves the last segment closed, and Chronicle refuses to write
+                // after the marker. Go on where the roll was going.
+                startNextSegment();
+            }
         }
         recovery.finish();
     }
@@ -714,14 +722,22 @@ public final class ChronicleRaftLog implements RaftLog
         }
         if (currentCycleLength >= ctx.segmentLength())
         {
-            currentCycleLength = 0;
             if (syncPolicy != SyncPolicy.NONE)
             {
                 forceToDisk();
             }
-            currentCycle++;
-            cycleClock.currentTimeMillis((long)currentCycle * ROLL_CYCLE.lengthInMillis());
+            startNextSegment();
         }
+    }
+
+    /**
+     * Moves the cycle clock on: Chronicle closes the current segment and creates the next at the next write.
+     */
+    private void startNextSegment()
+    {
+        currentCycleLength = 0;
+        currentCycle++;
+        cycleClock.currentTimeMillis((long)currentCycle * ROLL_CYCLE.lengthInMillis());
     }
 
     private void forceToDisk()

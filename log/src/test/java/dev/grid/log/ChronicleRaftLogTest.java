@@ -87,6 +87,40 @@ class ChronicleRaftLogTest
         }
     }
 
+    /**
+     * Chronicle moves to the next segment by writing an end-of-file marker into the full one and then creating the
+     * next file: a crash between the two leaves the last segment closed and no successor. The log must reopen
+     * with every entry and append into a new segment (Chronicle refuses writes after the marker).
+     */
+    @Test
+    void aCrashBetweenClosingTheLastSegmentAndCreatingTheNextLosesNothingAndAppendsGoOn() throws IOException
+    {
+        final int segments;
+        try (ChronicleRaftLog log = open())
+        {
+            appendMarked(log, 1, 900, 2);
+            segments = log.segmentCount();
+        }
+        closeLastSegmentWithoutSuccessor();
+
+        try (ChronicleRaftLog log = open())
+        {
+            assertThat(log.lastIndex()).isEqualTo(900);
+            assertThat(log.discardedTailRecords()).isZero();
+            appendMarked(log, 901, 1_000, 3);
+            assertThat(log.segmentCount()).as("appends went on in a new segment").isEqualTo(segments + 1);
+            log.sync();
+        }
+        try (ChronicleRaftLog log = open())
+        {
+            assertThat(log.lastIndex()).isEqualTo(1_000);
+            assertThat(log.termAt(900)).isEqualTo(2);
+            assertThat(log.termAt(901)).isEqualTo(3);
+            assertThat(payloadOf(log.entry(900))).isEqualTo("ENTRY-00000900-MARK");
+            assertThat(payloadOf(log.entry(1_000))).isEqualTo("ENTRY-00001000-MARK");
+        }
+    }
+
     @Test
     void compactionDeletesWholeSegmentsAndRefusesCompactedReads() throws IOException
     {
@@ -362,6 +396,32 @@ class ChronicleRaftLogTest
         {
             return files.filter(p -> p.toString().endsWith(".cq4")).sorted().collect(Collectors.toList());
         }
+    }
+
+    /**
+     * What a writer killed inside Chronicle's roll leaves: the end-of-file marker written into the last cycle, the
+     * next cycle's file never created. Made here by a real roll (an appender whose clock has moved on writes a
+     * record: the marker goes into the last cycle, the record into a new one), then the new file removed.
+     */
+    private void closeLastSegmentWithoutSuccessor() throws IOException
+    {
+        final SetTimeProvider time = new SetTimeProvider(0);
+        final int lastCycle;
+        final Path successor;
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir.resolve("queue").toFile())
+            .rollCycle(RollCycles.FAST_HOURLY).epoch(0).timeProvider(time).indexSpacing(1).blockSize(64 * 1024)
+            .build())
+        {
+            lastCycle = queue.lastCycle();
+            time.currentTimeMillis((lastCycle + 1L) * RollCycles.FAST_HOURLY.lengthInMillis());
+            try (ExcerptAppender appender = queue.createAppender())
+            {
+                appender.writeBytes(net.openhft.chronicle.bytes.Bytes.wrapForRead(new byte[8]));
+            }
+            assertThat(queue.lastCycle()).isEqualTo(lastCycle + 1);
+            successor = queue.storeForCycle(lastCycle + 1, 0, false, null).file().toPath();
+        }
+        Files.delete(successor);
     }
 
     private void appendRawRecord(final ExpandableArrayBuffer record, final int length)
