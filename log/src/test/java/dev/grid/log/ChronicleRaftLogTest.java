@@ -405,23 +405,34 @@ class ChronicleRaftLogTest
      */
     private void closeLastSegmentWithoutSuccessor() throws IOException
     {
+        final Path queueDirectory = dir.resolve("queue");
+        final List<Path> before = cycleFiles(queueDirectory);
         final SetTimeProvider time = new SetTimeProvider(0);
-        final int lastCycle;
-        final Path successor;
-        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir.resolve("queue").toFile())
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(queueDirectory.toFile())
             .rollCycle(RollCycles.FAST_HOURLY).epoch(0).timeProvider(time).indexSpacing(1).blockSize(64 * 1024)
             .build())
         {
-            lastCycle = queue.lastCycle();
+            final int lastCycle = queue.lastCycle();
             time.currentTimeMillis((lastCycle + 1L) * RollCycles.FAST_HOURLY.lengthInMillis());
             try (ExcerptAppender appender = queue.createAppender())
             {
                 appender.writeBytes(net.openhft.chronicle.bytes.Bytes.wrapForRead(new byte[8]));
             }
             assertThat(queue.lastCycle()).isEqualTo(lastCycle + 1);
-            successor = queue.storeForCycle(lastCycle + 1, 0, false, null).file().toPath();
         }
-        Files.delete(successor);
+        final List<Path> created = cycleFiles(queueDirectory);
+        created.removeAll(before);
+        assertThat(created).as("the roll created one file").hasSize(1);
+        Files.delete(created.get(0));
+    }
+
+    private static List<Path> cycleFiles(final Path queueDirectory) throws IOException
+    {
+        try (Stream<Path> files = Files.list(queueDirectory))
+        {
+            return files.filter(file -> file.toString().endsWith(SingleChronicleQueue.SUFFIX))
+                .collect(Collectors.toList());
+        }
     }
 
     private void appendRawRecord(final ExpandableArrayBuffer record, final int length)
