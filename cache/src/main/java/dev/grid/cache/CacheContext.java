@@ -123,7 +123,8 @@ public final class CacheContext
      */
     public int blocksFor(final int entryLength)
     {
-        return Math.max(1, (entryLength + blockSize - 1) / blockSize);
+        // Most entries fit their home block; the test spares every write and eviction a division.
+        return entryLength <= blockSize ? 1 : (entryLength + blockSize - 1) / blockSize;
     }
 
     /**

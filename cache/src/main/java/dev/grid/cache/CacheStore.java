@@ -274,12 +274,10 @@ final class CacheStore implements AutoCloseable
     }
 
     /**
-     * @return the slot holding the key whether or not it expired, or NONE; changes nothing. Also loads the key's
-     * index summary with its bucket, so that an insert's fingerprint store that follows does not wait for memory.
+     * @return the slot holding the key whether or not it expired, or NONE; changes nothing.
      */
     int find(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
-        touched += index.firstSummaryBytes(hash);
         return probe(hash, key, keyOffset, keyLength);
     }
 
@@ -293,20 +291,24 @@ final class CacheStore implements AutoCloseable
 
     /**
      * Walks the key's probe sequence: with a key, to the slot holding that key; without (null), to the first
-     * unexpired slot with that hash. Unlike a {@link CacheReader}, the writer does not consult the index summaries:
-     * its lookups are mostly of present keys (hints, replaces) or precede an insert, which reads the bucket anyway.
+     * unexpired slot with that hash. A key's lookup compares only the words whose summary fingerprint matches: it
+     * precedes a write that may insert, which stores a fingerprint, so the summary is loaded anyway (and the home
+     * bucket's load is started before the summary's answer, so that the two cache misses overlap). A lookup by hash
+     * (access hints, of keys mostly present) compares every word instead: the summary would be one more cache miss.
      */
     private int probe(final long hash, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
+        touched += index.firstWord(hash);
         final int tag = index.tag(hash);
         int bucket = index.home(hash);
         for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
         {
-            for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
+            int candidates = null == key ? HashIndex.ALL_WORDS : index.candidates(bucket, tag);
+            for (; 0 != candidates; candidates &= candidates - 1)
             {
-                final int slot = index.slotAt(bucket, i);
+                final int slot = index.slotIfTagged(bucket, Integer.numberOfTrailingZeros(candidates), tag);
                 final int offset = slot * stride;
-                if (slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
+                if (slot >= 0 && slots.getLong(offset + HASH_OFFSET) == hash && (null == key ?
                     slots.getLong(offset + EXPIRE_AT_OFFSET) > now :
                     slots.getInt(offset + KEY_LENGTH_OFFSET) == keyLength &&
                     1 == streamEquals(slot, key, keyOffset, keyLength)))

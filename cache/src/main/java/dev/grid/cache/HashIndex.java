@@ -23,9 +23,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ever moves and nothing is left behind, so probes never degrade and a concurrent reader sees an entry where it was
  * put for as long as it is there.
  * <p>
- * Only the writer thread mutates; readers use {@link #mayHold}, {@link #match} and {@link #summaryOverflows}, whose
- * loads are acquires. A word is published with a release store after its fingerprint and the overflow counts and
- * flags that lead to it, and cleared before the counts and flags are lowered, so a reader that finds no matching
+ * Only the writer thread mutates (its lookups use {@link #candidates}); readers use {@link #mayHold}, {@link #match}
+ * and {@link #summaryOverflows}, whose loads are acquires. A word is published with a release store after its
+ * fingerprint and the overflow counts and flags that lead to it, and cleared before the counts and flags are
+ * lowered, so a reader that finds no matching
  * fingerprint or a flag of 0 has not missed a word that was there during its whole scan. (A flag's clearing may
  * become visible before the word's: it can only hide the entry being removed, whose slot the writer has already
  * marked as being written, so the reader's answer is the one after the removal.) A removal leaves the word's
@@ -40,6 +41,8 @@ final class HashIndex
     static final int WORDS = 15;
     static final int MEAN_ENTRIES_PER_BUCKET = 10;
     static final int SUMMARY_LENGTH = 16;
+    /** A {@link #candidates} mask naming every word of a bucket. */
+    static final int ALL_WORDS = (1 << WORDS) - 1;
     private static final int OVERFLOW_OFFSET = WORDS * Integer.BYTES;
     private static final int OVERFLOW_FLAG_OFFSET = WORDS;
     private static final long LOW_BYTES = 0x0101_0101_0101_0101L;
@@ -121,6 +124,46 @@ final class HashIndex
     }
 
     /**
+     * @return a mask with bit i set if word i's fingerprint matches the tag's: every word of the bucket that holds
+     * this tag has its bit set (so may a word with another tag of the same fingerprint, or a removed entry's stale
+     * fingerprint), so a lookup need only compare those words ({@link #slotIfTagged}) instead of scanning the bucket.
+     */
+    int candidates(final int bucket, final int tag)
+    {
+        final long pattern = fingerprint(tag) * LOW_BYTES;
+        final int base = bucket * SUMMARY_LENGTH;
+        final long low = zeroBytes(summaries.getLongAcquire(base) ^ pattern);
+        final long high = zeroBytes(summaries.getLongAcquire(base + Long.BYTES) ^ pattern | FLAG_BYTE);
+        return (int)(gatherHighBits(low) | gatherHighBits(high) << Long.BYTES);
+    }
+
+    /**
+     * @return the high bit of each byte set exactly where the byte is 0 (no borrow between bytes, so no false
+     * positives).
+     */
+    private static long zeroBytes(final long bytes)
+    {
+        return ~((bytes & ~HIGH_BITS) + ~HIGH_BITS | bytes | ~HIGH_BITS);
+    }
+
+    /**
+     * @return the high bits of the eight bytes as the eight low bits, byte 0's lowest.
+     */
+    private static long gatherHighBits(final long highBits)
+    {
+        return (highBits >>> 7) * 0x0102_0408_1020_4080L >>> 56;
+    }
+
+    /**
+     * @return the slot of word {@code position} if its tag is {@code tag}, else -1 (also for an empty word).
+     */
+    int slotIfTagged(final int bucket, final int position, final int tag)
+    {
+        final int word = buffer.getIntAcquire(bucket * BUCKET_LENGTH + position * Integer.BYTES);
+        return (word & ~slotMask) == tag ? word & slotMask : -1;
+    }
+
+    /**
      * @return the position of the first word at or after {@code from} in the bucket whose tag is {@code tag}, or -1.
      */
     int match(final int bucket, final int from, final int tag)
@@ -168,15 +211,6 @@ final class HashIndex
     int firstWord(final long hash)
     {
         return buffer.getInt(home(hash) * BUCKET_LENGTH);
-    }
-
-    /**
-     * @return the first bytes of the hash's home summary: a load whose only purpose is to bring the summary into the
-     * cache together with the bucket, so that an insert's fingerprint store that follows does not wait for it.
-     */
-    int firstSummaryBytes(final long hash)
-    {
-        return summaries.getInt(home(hash) * SUMMARY_LENGTH);
     }
 
     /**

@@ -64,6 +64,30 @@ class HashIndexTest
         return -1;
     }
 
+    /**
+     * @return as {@link #lookup}, but comparing only the words {@link HashIndex#candidates} names, as the writer does.
+     */
+    private static int lookupByCandidates(final HashIndex index, final long hash, final int slot)
+    {
+        final int tag = index.tag(hash);
+        int bucket = index.home(hash);
+        for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
+        {
+            for (int candidates = index.candidates(bucket, tag); 0 != candidates; candidates &= candidates - 1)
+            {
+                if (index.slotIfTagged(bucket, Integer.numberOfTrailingZeros(candidates), tag) == slot)
+                {
+                    return slot;
+                }
+            }
+            if (!index.summaryOverflows(bucket))
+            {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
     @Test
     void entriesOverflowIntoTheNextBucketsWrappingAroundAndRemovalsUndoTheirCounts()
     {
@@ -131,6 +155,59 @@ class HashIndexTest
         index.insert(other, 8);
         assertThat(index.mayHold(1, index.tag(other))).as("the freed word's fingerprint replaced").isTrue();
         assertThat(index.mayHold(1, index.tag(present))).as("the stale fingerprint gone").isFalse();
+    }
+
+    @Test
+    void candidatesNameExactlyTheWordsWhoseFingerprintMatchesAndNeverTheOverflowFlag()
+    {
+        final int maxEntries = 300;
+        final HashIndex index = newIndex(maxEntries);
+        final SplittableRandom random = new SplittableRandom(11);
+        final Map<Integer, Long> present = new HashMap<>();
+        final List<Integer> freeSlots = new ArrayList<>();
+        for (int slot = 0; slot < maxEntries; slot++)
+        {
+            freeSlots.add(slot);
+        }
+        for (int step = 0; step < 3_000; step++)
+        {
+            if (!freeSlots.isEmpty() && (present.isEmpty() || random.nextInt(3) > 0))
+            {
+                final int slot = freeSlots.remove(freeSlots.size() - 1);
+                // Few buckets and few fingerprints: full buckets, overflow flags and repeated fingerprints.
+                final long hash = hashHomedAt(random.nextInt(4), index.buckets(), random.nextInt(8) << 1);
+                index.insert(hash, slot);
+                present.put(slot, hash);
+            }
+            else
+            {
+                final int slot = new ArrayList<>(present.keySet()).get(random.nextInt(present.size()));
+                index.remove(present.remove(slot), slot);
+                freeSlots.add(slot);
+            }
+            for (int bucket = 0; bucket < index.buckets(); bucket++)
+            {
+                for (int fingerprint = 0; fingerprint < 128; fingerprint++)
+                {
+                    final int tag = index.tag(fingerprint << 1);
+                    int expected = 0;
+                    for (int i = 0; i < HashIndex.WORDS; i++)
+                    {
+                        if ((index.summaries().getByte(bucket * HashIndex.SUMMARY_LENGTH + i) & 0xFF) ==
+                            (0x80 | fingerprint))
+                        {
+                            expected |= 1 << i;
+                        }
+                    }
+                    assertThat(index.candidates(bucket, tag)).as("bucket %d, fingerprint %d", bucket, fingerprint)
+                        .isEqualTo(expected);
+                }
+            }
+            for (final Map.Entry<Integer, Long> entry : present.entrySet())
+            {
+                assertThat(lookupByCandidates(index, entry.getValue(), entry.getKey())).isEqualTo(entry.getKey());
+            }
+        }
     }
 
     @Test

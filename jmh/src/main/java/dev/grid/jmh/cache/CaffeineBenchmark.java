@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -29,7 +30,10 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class CaffeineBenchmark
 {
-    private final Workload workload = new Workload();
+    @Param(Workload.DEFAULT_ENTRIES)
+    public int entries;
+
+    private Workload workload;
     private final ByteBuffer probe = ByteBuffer.allocate(Workload.KEY_LENGTH);
     private Cache<ByteBuffer, byte[]> cache;
     private long nextNewId;
@@ -37,13 +41,14 @@ public class CaffeineBenchmark
     @Setup(Level.Trial)
     public void setUp()
     {
-        cache = Caffeine.newBuilder().maximumSize(Workload.ENTRIES).executor(Runnable::run).build();
-        for (int i = 0; i < Workload.ENTRIES; i++)
+        workload = new Workload(entries);
+        cache = Caffeine.newBuilder().maximumSize(entries).executor(Runnable::run).build();
+        for (int i = 0; i < entries; i++)
         {
             cache.put(key(i), new byte[Workload.VALUE_LENGTH]);
         }
         cache.cleanUp();
-        nextNewId = 2L * Workload.ENTRIES;
+        nextNewId = 2L * entries;
     }
 
     private static ByteBuffer key(final long id)

@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -29,7 +30,10 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class ChronicleMapBenchmark
 {
-    private final Workload workload = new Workload();
+    @Param(Workload.DEFAULT_ENTRIES)
+    public int entries;
+
+    private Workload workload;
     private final byte[] key = new byte[Workload.KEY_LENGTH];
     private final ByteBuffer keyView = ByteBuffer.wrap(key);
     private final byte[] value = new byte[Workload.VALUE_LENGTH];
@@ -39,13 +43,14 @@ public class ChronicleMapBenchmark
     @Setup(Level.Trial)
     public void setUp()
     {
+        workload = new Workload(entries);
         map = ChronicleMap.of(byte[].class, byte[].class)
             .name("bench")
-            .entries(Workload.ENTRIES)
+            .entries(entries)
             .constantKeySizeBySample(new byte[Workload.KEY_LENGTH])
             .constantValueSizeBySample(new byte[Workload.VALUE_LENGTH])
             .create();
-        for (int i = 0; i < Workload.ENTRIES; i++)
+        for (int i = 0; i < entries; i++)
         {
             key(i);
             map.put(key, value);

@@ -45,7 +45,10 @@ public class GridCacheBenchmark
     @Param({"LRU", "LFU"})
     public CachePolicy policy;
 
-    private final Workload workload = new Workload();
+    @Param(Workload.DEFAULT_ENTRIES)
+    public int entries;
+
+    private Workload workload;
     private final CacheCommands commands = new CacheCommands();
     private final UnsafeBuffer command = new UnsafeBuffer(new byte[4096]);
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[256]);
@@ -64,16 +67,17 @@ public class GridCacheBenchmark
     @Setup(Level.Trial)
     public void setUp()
     {
+        workload = new Workload(entries);
         cache = new CacheStateMachine(new CacheContext()
-            .name("bench").serviceId(1).policy(policy).maxEntries(Workload.ENTRIES)
-            .blockSize(96).memoryBudgetBytes(96L * Workload.ENTRIES)
+            .name("bench").serviceId(1).policy(policy).maxEntries(entries)
+            .blockSize(96).memoryBudgetBytes(96L * entries)
             .maxKeyLength(Workload.KEY_LENGTH).maxValueLength(Workload.VALUE_LENGTH), Fences.NONE);
         reader = cache.newReader();
-        for (int i = 0; i < Workload.ENTRIES; i++)
+        for (int i = 0; i < entries; i++)
         {
             put(i);
         }
-        nextNewId = 2L * Workload.ENTRIES;
+        nextNewId = 2L * entries;
     }
 
     @TearDown(Level.Trial)

@@ -1,0 +1,86 @@
+package dev.grid.jmh.cache;
+
+import dev.grid.core.OffHeapMemory;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The host's memory latency: one dependent load per operation, chasing a random cycle through one int per cache
+ * line of {@code mebibytes} of off-heap memory allocated as the cache allocates its own ({@link OffHeapMemory},
+ * huge pages or not), so no load can start before the previous one ends. Small regions measure the CPU caches,
+ * large ones a cache miss to memory, TLB included. The cache benchmarks' times are read against it: an operation
+ * that must wait for two random loads from memory, one after the other, cannot take less than twice the large
+ * region's time.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class MemoryLatencyBenchmark
+{
+    private static final int LINE = 64;
+
+    @Param({"1", "4", "16", "256"})
+    public int mebibytes;
+
+    @Param({"true", "false"})
+    public boolean hugePages;
+
+    private OffHeapMemory memory;
+    private UnsafeBuffer next;
+    private int position;
+
+    @Setup(Level.Trial)
+    public void setUp()
+    {
+        final int lines = mebibytes * 1024 * 1024 / LINE;
+        final int[] order = new int[lines];
+        for (int i = 0; i < lines; i++)
+        {
+            order[i] = i;
+        }
+        final SplittableRandom random = new SplittableRandom(42);
+        for (int i = lines - 1; i > 0; i--)
+        {
+            final int j = random.nextInt(i + 1);
+            final int line = order[i];
+            order[i] = order[j];
+            order[j] = line;
+        }
+        memory = OffHeapMemory.allocate(lines * LINE, hugePages);
+        next = memory.buffer();
+        for (int i = 0; i < lines; i++)
+        {
+            next.putInt(order[i] * LINE, order[(i + 1) % lines] * LINE);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown()
+    {
+        memory.close();
+    }
+
+    @Benchmark
+    public int dependentLoad()
+    {
+        return position = next.getInt(position);
+    }
+}
