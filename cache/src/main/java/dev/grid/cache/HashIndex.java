@@ -26,12 +26,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Only the writer thread mutates (its lookups use {@link #candidates}); readers use {@link #mayHold}, {@link #match}
  * and {@link #summaryOverflows}, whose loads are acquires. A word is published with a release store after its
  * fingerprint and the overflow counts and flags that lead to it, and cleared before the counts and flags are
- * lowered, so a reader that finds no matching
- * fingerprint or a flag of 0 has not missed a word that was there during its whole scan. (A flag's clearing may
- * become visible before the word's: it can only hide the entry being removed, whose slot the writer has already
- * marked as being written, so the reader's answer is the one after the removal.) A removal leaves the word's
- * fingerprint: a stale fingerprint only makes a lookup read the bucket, and the next insert into the word replaces
- * it; the store it saves is a cache miss on every eviction.
+ * lowered, so a reader that finds no matching fingerprint or a flag of 0 has not missed a word that was there during
+ * its whole scan. (A flag's clearing may become visible before the word's: it can only hide the entry being
+ * removed, whose slot the writer has already marked as being written, so the reader's answer is the one after the
+ * removal.) A removal leaves the word's fingerprint: a stale fingerprint only makes a lookup read the bucket, and the
+ * next insert into the word replaces it; the store it saves is a cache miss on every eviction.
  * Insertion positions depend only on the sequence of inserts and removals, so the index is a deterministic function
  * of the log (and is snapshotted as it is).
  */
