@@ -39,6 +39,11 @@ final class CacheStore implements AutoCloseable
     static final int ENTRY_VERSION_OFFSET = 24;
     /** An LFU slot taken out of the order for a rewrite keeps its member entry here until it is put back. */
     static final int DETACHED_LFU_OFFSET = 32;
+    /**
+     * Where the entry's index word is ({@link HashIndex#insert}), so that its removal need not search the bucket.
+     * Writer only (readers never read it), a hint that the index checks before use.
+     */
+    static final int INDEX_WORD_OFFSET = 40;
     static final int KEY_LENGTH_OFFSET = 44;
     static final int VALUE_LENGTH_OFFSET = 48;
     static final int PREV_OFFSET = 52;
@@ -507,7 +512,7 @@ final class CacheStore implements AutoCloseable
         writeStream(slot, keyLength, value, valueOffset, valueLength);
         endWrite(offset);
 
-        index.insert(hash, slot);
+        slots.putInt(offset + INDEX_WORD_OFFSET, index.insert(hash, slot));
         policyInsertNew(slot);
         recordFrequency(slot);
         entries++;
@@ -690,7 +695,7 @@ final class CacheStore implements AutoCloseable
             slots.getInt(offset + KEY_LENGTH_OFFSET) + slots.getInt(offset + VALUE_LENGTH_OFFSET));
         policyDetach(slot);
         beginWrite(offset);
-        index.remove(hash, slot);
+        index.remove(hash, slot, slots.getInt(offset + INDEX_WORD_OFFSET));
         if (blockTotal > 1)
         {
             releaseBlocks(blockLinks.getInt(slot * Integer.BYTES), blockTotal - 1);

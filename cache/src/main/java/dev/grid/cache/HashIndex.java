@@ -214,8 +214,10 @@ final class HashIndex
 
     /**
      * Adds a slot's entry (writer only). There is always an empty word: the index has more words than slots.
+     *
+     * @return where the entry's word is (its byte offset in the buckets): {@link #remove}'s hint.
      */
-    void insert(final long hash, final int slot)
+    int insert(final long hash, final int slot)
     {
         final int word = tag(hash) | slot;
         for (int bucket = home(hash); ; bucket = next(bucket))
@@ -227,7 +229,7 @@ final class HashIndex
                 {
                     summaries.putByte(bucket * SUMMARY_LENGTH + i, (byte)fingerprint(word));
                     buffer.putIntRelease(base + i * Integer.BYTES, word);
-                    return;
+                    return base + i * Integer.BYTES;
                 }
             }
             final int count = buffer.getInt(base + OVERFLOW_OFFSET);
@@ -241,17 +243,31 @@ final class HashIndex
 
     /**
      * Removes a slot's entry (writer only); the entry must be in the index.
+     *
+     * @param wordHint where {@link #insert} put the entry's word. Used only if that word is the entry's (a slot's
+     *                 word is in the index once), else the probe sequence is searched, so any value is safe.
      */
-    void remove(final long hash, final int slot)
+    void remove(final long hash, final int slot, final int wordHint)
     {
         final int word = tag(hash) | slot;
         final int home = home(hash);
-        int bucket = home;
-        int position = find(bucket, word);
-        while (position < 0)
+        int bucket;
+        int position;
+        if (wordHint >= 0 && wordHint < buffer.capacity() && 0 == (wordHint & (Integer.BYTES - 1)) &&
+            (wordHint & (BUCKET_LENGTH - 1)) < OVERFLOW_OFFSET && buffer.getInt(wordHint) == word)
         {
-            bucket = next(bucket);
+            bucket = wordHint / BUCKET_LENGTH;
+            position = (wordHint & (BUCKET_LENGTH - 1)) / Integer.BYTES;
+        }
+        else
+        {
+            bucket = home;
             position = find(bucket, word);
+            while (position < 0)
+            {
+                bucket = next(bucket);
+                position = find(bucket, word);
+            }
         }
         buffer.putIntRelease(bucket * BUCKET_LENGTH + position * Integer.BYTES, 0);
         for (int passed = home; passed != bucket; passed = next(passed))

@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * last) are found, removals in any order keep the others findable and lower exactly the overflow counts they
  * raised, so a probe stops at the home bucket again once nothing overflows it; and over a long random sequence
  * against a map, every entry is found where a probe looks, every overflow count equals the number of entries that
- * passed the bucket, and two indexes fed the same sequence are byte-identical.
+ * passed the bucket, and two indexes fed the same sequence, one removing by the word hints its inserts returned and
+ * one given wrong hints (so searching), are byte-identical.
  */
 class HashIndexTest
 {
@@ -113,7 +114,7 @@ class HashIndexTest
 
         for (int slot = MAX_ENTRIES - 1; slot >= 0; slot -= 2)
         {
-            index.remove(hashes[slot], slot);
+            index.remove(hashes[slot], slot, -1);
         }
         for (int slot = 0; slot < MAX_ENTRIES; slot++)
         {
@@ -121,7 +122,7 @@ class HashIndexTest
         }
         for (int slot = 0; slot < MAX_ENTRIES; slot += 2)
         {
-            index.remove(hashes[slot], slot);
+            index.remove(hashes[slot], slot, -1);
         }
         for (int bucket = 0; bucket < buckets; bucket++)
         {
@@ -148,7 +149,7 @@ class HashIndexTest
         assertThat(index.mayHold(1, index.tag(present ^ 0b1000_0000))).as("same tag bits but the 8th").isFalse();
         assertThat(index.mayHold(1, index.tag(present ^ 0b0000_0010))).as("another fingerprint").isFalse();
         assertThat(index.mayHold(2, index.tag(present))).as("another bucket").isFalse();
-        index.remove(present, 7);
+        index.remove(present, 7, -1);
         assertThat(lookup(index, present, 7)).as("removed: a stale fingerprint only costs a bucket read")
             .isEqualTo(-1);
         final long other = hashHomedAt(1, index.buckets(), 0b0000_0111);
@@ -182,7 +183,7 @@ class HashIndexTest
             else
             {
                 final int slot = new ArrayList<>(present.keySet()).get(random.nextInt(present.size()));
-                index.remove(present.remove(slot), slot);
+                index.remove(present.remove(slot), slot, -1);
                 freeSlots.add(slot);
             }
             for (int bucket = 0; bucket < index.buckets(); bucket++)
@@ -217,6 +218,7 @@ class HashIndexTest
         final HashIndex index = newIndex(maxEntries);
         final HashIndex twin = newIndex(maxEntries);
         final Map<Integer, Long> present = new HashMap<>();
+        final Map<Integer, Integer> wordHints = new HashMap<>();
         final List<Integer> free = new ArrayList<>();
         for (int slot = 0; slot < maxEntries; slot++)
         {
@@ -231,8 +233,11 @@ class HashIndexTest
                 // Few distinct homes: long overflow chains, and equal tags for different slots.
                 final long hash = hashHomedAt(random.nextInt(index.buckets()) / 3 * 3, index.buckets(),
                     random.nextInt(4));
-                index.insert(hash, slot);
-                twin.insert(hash, slot);
+                final int wordHint = index.insert(hash, slot);
+                assertThat(index.region().getInt(wordHint)).as("the hint names the entry's word")
+                    .isEqualTo(index.tag(hash) | slot);
+                assertThat(twin.insert(hash, slot)).isEqualTo(wordHint);
+                wordHints.put(slot, wordHint);
                 present.put(slot, hash);
             }
             else
@@ -240,8 +245,11 @@ class HashIndexTest
                 final List<Integer> slots = new ArrayList<>(present.keySet());
                 final int slot = slots.get(random.nextInt(slots.size()));
                 final long hash = present.remove(slot);
-                index.remove(hash, slot);
-                twin.remove(hash, slot);
+                // The index by the hints, its twin by searching (a wrong hint of any kind falls back to the search).
+                index.remove(hash, slot, wordHints.remove(slot));
+                final int[] wrongHints = {-1, Integer.MAX_VALUE, 2, HashIndex.WORDS * Integer.BYTES,
+                    random.nextInt(twin.region().capacity())};
+                twin.remove(hash, slot, wrongHints[random.nextInt(wrongHints.length)]);
                 free.add(slot);
                 assertThat(lookup(index, hash, slot)).isEqualTo(-1);
             }
