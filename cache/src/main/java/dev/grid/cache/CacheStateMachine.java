@@ -854,8 +854,10 @@ public final class CacheStateMachine implements StateMachine, ServiceQuery, Auto
     }
 
     /**
-     * @return how many of the cache's off-heap regions are backed by huge pages ({@link CacheContext#hugePages()}):
-     * 0 where the kernel does not offer them, or the cache's regions are all smaller than one.
+     * @return how many of the cache's off-heap regions the kernel accepted the huge page advice for
+     * ({@link CacheContext#hugePages()}): 0 where the kernel does not offer huge pages, or the cache's regions are all
+     * smaller than one. Whether the kernel could give every page of them a huge one is in the process's
+     * {@code /proc/PID/smaps} ({@code AnonHugePages}).
      */
     public int hugePageRegions()
     {

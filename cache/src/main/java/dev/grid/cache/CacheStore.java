@@ -148,7 +148,7 @@ final class CacheStore implements AutoCloseable
     }
 
     /**
-     * @return how many of the cache's off-heap regions the kernel accepted as huge pages.
+     * @return how many of the cache's off-heap regions the kernel accepted the huge page advice for.
      */
     int hugePageRegions()
     {

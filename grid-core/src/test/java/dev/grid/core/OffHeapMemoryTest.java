@@ -76,6 +76,24 @@ class OffHeapMemoryTest
     }
 
     /**
+     * Closing twice must free once: owners close in more than one path (a failed start, then the node's close). A
+     * second free of the same block aborts the process (glibc detects the double free), so the test fails by taking
+     * the test JVM down, not by an assertion.
+     */
+    @Test
+    void closeTwiceFreesOnce()
+    {
+        final OffHeapMemory memory = OffHeapMemory.allocate(128, false);
+        memory.close();
+        memory.close();
+        try (OffHeapMemory next = OffHeapMemory.allocate(128, false))
+        {
+            next.buffer().putLong(0, 42);
+            assertThat(next.buffer().getLong(0)).isEqualTo(42);
+        }
+    }
+
+    /**
      * The kernel's count of huge-page-backed memory in the mapping that holds {@code address}.
      */
     private static long anonHugePagesKb(final long address) throws IOException

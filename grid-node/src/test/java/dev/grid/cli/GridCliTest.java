@@ -270,16 +270,9 @@ class GridCliTest
         final Matcher leader = LEADER.matcher(before.out);
         assertThat(leader.find()).as(before.out).isTrue();
         final String node = "grid node=" + leader.group(1) + " ";
-        final long hugePageRegions = counter(before.out, node + "cache=default off-heap regions on huge pages");
-        if (OffHeapMemory.kernelOffersHugePages())
-        {
-            assertThat(hugePageRegions).as("the default cache's 68 MiB of records and 4 MiB of block links")
-                .isEqualTo(2);
-        }
-        else
-        {
-            assertThat(hugePageRegions).isZero();
-        }
+        assertThat(counter(before.out, node + "cache=default off-heap regions on huge pages"))
+            .as("the default cache's 68 MiB of records and 4 MiB of block links, where the kernel offers huge pages")
+            .isEqualTo(OffHeapMemory.kernelOffersHugePages() ? 2 : 0);
         final String[] labels = {node + "cache=default hits", node + "cache=default reads answered here, found",
             node + "cache=default reads answered here, not found", node + "lock grants",
             node + "fenced writes refused"};
