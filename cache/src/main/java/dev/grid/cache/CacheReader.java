@@ -59,6 +59,8 @@ public final class CacheReader
     private long lastVersion;
     private long lastKeyHash;
     private long retries;
+    /** Sums {@link HashIndex#bucketFirstWord} loads so that the JIT keeps them. */
+    private int touched;
 
     CacheReader(final CacheStore store)
     {
@@ -127,16 +129,24 @@ public final class CacheReader
         int bucket = index.home(hash);
         for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
         {
-            if (index.mayHold(bucket, tag))
+            int candidates = index.candidates(bucket, tag);
+            if (0 != candidates)
             {
-                for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
+                // The bucket's address needs no summary byte: where this branch is predicted taken (hits), the
+                // bucket's load starts beside the summary's instead of after it; misses never load the bucket.
+                touched += index.bucketFirstWord(bucket);
+            }
+            for (; 0 != candidates; candidates &= candidates - 1)
+            {
+                final int slot = index.slotIfTagged(bucket, Integer.numberOfTrailingZeros(candidates), tag);
+                if (slot >= maxEntries)
                 {
-                    final int slot = index.slotAt(bucket, i);
-                    if (slot >= maxEntries)
-                    {
-                        return RETRY;
-                    }
-                    final int result = readSlot(slot, hash, key, keyOffset, keyLength, destination, destinationOffset);
+                    return RETRY;
+                }
+                if (slot >= 0)
+                {
+                    final int result =
+                        readSlot(slot, hash, key, keyOffset, keyLength, destination, destinationOffset);
                     if (OTHER_KEY != result)
                     {
                         return result;

@@ -2,6 +2,8 @@ package dev.grid.cache;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.ByteOrder;
+
 /**
  * The hash index from key hash to slot: cache-line buckets of {@value #WORDS} four-byte words and an overflow count,
  * about {@value #MEAN_ENTRIES_PER_BUCKET} entries per bucket when the cache is full, so a lookup usually reads one
@@ -10,8 +12,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Beside the buckets, a summary of {@value #SUMMARY_LENGTH} bytes per bucket (1.6 MiB for 1M entries, a quarter of
  * the buckets, so it stays in the last-level cache where the buckets do not): one fingerprint byte per word (7 bits
  * of its tag and a set high bit; 0 for an empty word, or the last removed entry's) and a flag that is set while the
- * overflow count is not 0. A reader's lookup reads the summary first and the bucket only if a fingerprint matches,
- * so a miss (about 1 in 13 false matches when a bucket holds 10 entries) is answered without touching the buckets.
+ * overflow count is not 0. A lookup turns the summary into the mask of words whose fingerprint matches
+ * ({@link #candidates}) and compares only those, so a miss (about 1 in 13 false matches when a bucket holds 10
+ * entries) is answered without touching the buckets and a hit compares one word instead of scanning the bucket.
  * The summary is derived from the buckets ({@link #rebuildSummaries()}), so snapshots hold only the buckets.
  * <p>
  * A word is {@code tag << slotBits | slot}, where {@code slotBits} is the width of the largest slot number and the
@@ -23,8 +26,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ever moves and nothing is left behind, so probes never degrade and a concurrent reader sees an entry where it was
  * put for as long as it is there.
  * <p>
- * Only the writer thread mutates (its lookups use {@link #candidates}); readers use {@link #mayHold}, {@link #match}
- * and {@link #summaryOverflows}, whose loads are acquires. A word is published with a release store after its
+ * Only the writer thread mutates. Readers use {@link #candidates}, {@link #slotIfTagged} and
+ * {@link #summaryOverflows}, whose loads are acquires. A word is published with a release store after its
  * fingerprint and the overflow counts and flags that lead to it, and cleared before the counts and flags are
  * lowered, so a reader that finds no matching fingerprint or a flag of 0 has not missed a word that was there during
  * its whole scan. (A flag's clearing may become visible before the word's: it can only hide the entry being
@@ -46,6 +49,8 @@ final class HashIndex
     private static final int OVERFLOW_FLAG_OFFSET = WORDS;
     private static final long LOW_BYTES = 0x0101_0101_0101_0101L;
     private static final long HIGH_BITS = 0x8080_8080_8080_8080L;
+    private static final long WORD_HIGH_BITS = 0x8000_0000_8000_0000L;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     /** Masks the overflow flag, the summary's last byte, out of fingerprint matching. */
     private static final long FLAG_BYTE = 0xFF00_0000_0000_0000L;
 
@@ -110,19 +115,6 @@ final class HashIndex
     }
 
     /**
-     * @return false if no word of the bucket can hold this tag (its summary has no matching fingerprint): the bucket
-     * need not be read.
-     */
-    boolean mayHold(final int bucket, final int tag)
-    {
-        final long pattern = fingerprint(tag) * LOW_BYTES;
-        final int base = bucket * SUMMARY_LENGTH;
-        final long low = summaries.getLongAcquire(base) ^ pattern;
-        final long high = summaries.getLongAcquire(base + Long.BYTES) ^ pattern | FLAG_BYTE;
-        return 0 != ((low - LOW_BYTES & ~low | high - LOW_BYTES & ~high) & HIGH_BITS);
-    }
-
-    /**
      * @return a mask with bit i set if word i's fingerprint matches the tag's: every word of the bucket that holds
      * this tag has its bit set (so may a word with another tag of the same fingerprint, or a removed entry's stale
      * fingerprint), so a lookup need only compare those words ({@link #slotIfTagged}) instead of scanning the bucket.
@@ -131,18 +123,20 @@ final class HashIndex
     {
         final long pattern = fingerprint(tag) * LOW_BYTES;
         final int base = bucket * SUMMARY_LENGTH;
-        final long low = zeroBytes(summaries.getLongAcquire(base) ^ pattern);
-        final long high = zeroBytes(summaries.getLongAcquire(base + Long.BYTES) ^ pattern | FLAG_BYTE);
+        final long low = zeroLanes(summaries.getLongAcquire(base) ^ pattern, HIGH_BITS);
+        final long high = zeroLanes(summaries.getLongAcquire(base + Long.BYTES) ^ pattern | FLAG_BYTE, HIGH_BITS);
         return (int)(gatherHighBits(low) | gatherHighBits(high) << Long.BYTES);
     }
 
     /**
-     * @return the high bit of each byte set exactly where the byte is 0 (no borrow between bytes, so no false
-     * positives).
+     * @param value    lanes of equal width (bytes or words).
+     * @param highBits the high bit of every lane.
+     * @return the high bit of each lane set exactly where the lane is 0 (no carry between lanes, so no false
+     * positives), every other bit clear.
      */
-    private static long zeroBytes(final long bytes)
+    private static long zeroLanes(final long value, final long highBits)
     {
-        return ~((bytes & ~HIGH_BITS) + ~HIGH_BITS | bytes | ~HIGH_BITS);
+        return ~((value & ~highBits) + ~highBits | value | ~highBits);
     }
 
     /**
@@ -163,30 +157,6 @@ final class HashIndex
     }
 
     /**
-     * @return the position of the first word at or after {@code from} in the bucket whose tag is {@code tag}, or -1.
-     */
-    int match(final int bucket, final int from, final int tag)
-    {
-        final int base = bucket * BUCKET_LENGTH;
-        for (int i = from; i < WORDS; i++)
-        {
-            if ((buffer.getIntAcquire(base + i * Integer.BYTES) & ~slotMask) == tag)
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * @return the slot of the word at a position {@link #match} returned (a concurrent reader must range-check it).
-     */
-    int slotAt(final int bucket, final int position)
-    {
-        return buffer.getIntAcquire(bucket * BUCKET_LENGTH + position * Integer.BYTES) & slotMask;
-    }
-
-    /**
      * @return whether entries homed at or before this bucket lie beyond it: a lookup must go on to the next.
      */
     boolean overflows(final int bucket)
@@ -195,8 +165,8 @@ final class HashIndex
     }
 
     /**
-     * @return {@link #overflows} from the bucket's summary, so that a reader whose {@link #mayHold} was false
-     * need not read the bucket.
+     * @return {@link #overflows} from the bucket's summary, so that a lookup that found no {@link #candidates}
+     * knows whether to go on without reading the bucket.
      */
     boolean summaryOverflows(final int bucket)
     {
@@ -209,7 +179,15 @@ final class HashIndex
      */
     int firstWord(final long hash)
     {
-        return buffer.getInt(home(hash) * BUCKET_LENGTH);
+        return bucketFirstWord(home(hash));
+    }
+
+    /**
+     * @return the first word of a bucket: {@link #firstWord}'s load for a bucket already known.
+     */
+    int bucketFirstWord(final int bucket)
+    {
+        return buffer.getInt(bucket * BUCKET_LENGTH);
     }
 
     /**
@@ -223,14 +201,13 @@ final class HashIndex
         for (int bucket = home(hash); ; bucket = next(bucket))
         {
             final int base = bucket * BUCKET_LENGTH;
-            for (int i = 0; i < WORDS; i++)
+            final int empty = emptyWords(base);
+            if (0 != empty)
             {
-                if (0 == buffer.getInt(base + i * Integer.BYTES))
-                {
-                    summaries.putByte(bucket * SUMMARY_LENGTH + i, (byte)fingerprint(word));
-                    buffer.putIntRelease(base + i * Integer.BYTES, word);
-                    return base + i * Integer.BYTES;
-                }
+                final int position = Integer.numberOfTrailingZeros(empty);
+                summaries.putByte(bucket * SUMMARY_LENGTH + position, (byte)fingerprint(word));
+                buffer.putIntRelease(base + position * Integer.BYTES, word);
+                return base + position * Integer.BYTES;
             }
             final int count = buffer.getInt(base + OVERFLOW_OFFSET);
             buffer.putInt(base + OVERFLOW_OFFSET, count + 1);
@@ -280,6 +257,22 @@ final class HashIndex
                 summaries.putByte(passed * SUMMARY_LENGTH + OVERFLOW_FLAG_OFFSET, (byte)0);
             }
         }
+    }
+
+    /**
+     * @return a mask with bit i set where word i of the bucket is empty: the bucket read as word pairs, without a
+     * branch (a loop that stops at the first empty word mispredicts its exit on almost every insert).
+     */
+    private int emptyWords(final int base)
+    {
+        int empty = 0;
+        for (int pair = 0; pair < BUCKET_LENGTH / Long.BYTES; pair++)
+        {
+            final long words = buffer.getLong(base + pair * Long.BYTES);
+            final long zero = zeroLanes(LITTLE_ENDIAN ? words : Long.rotateLeft(words, Integer.SIZE), WORD_HIGH_BITS);
+            empty |= (int)(zero >>> 31 & 1 | zero >>> 62 & 2) << 2 * pair;
+        }
+        return empty & ALL_WORDS;
     }
 
     private int find(final int bucket, final int word)

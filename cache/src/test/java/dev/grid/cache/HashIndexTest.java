@@ -16,9 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The bucketed index on its own: entries that overflow their home bucket (into the next ones, wrapping past the
  * last) are found, removals in any order keep the others findable and lower exactly the overflow counts they
  * raised, so a probe stops at the home bucket again once nothing overflows it; and over a long random sequence
- * against a map, every entry is found where a probe looks, every overflow count equals the number of entries that
- * passed the bucket, and two indexes fed the same sequence, one removing by the word hints its inserts returned and
- * one given wrong hints (so searching), are byte-identical.
+ * against a map, every entry is found where a probe looks, every insert takes the first empty word from its home
+ * on, every overflow count equals the number of entries that passed the bucket, and two indexes fed the same
+ * sequence, one removing by the word hints its inserts returned and one given wrong hints (so searching), are
+ * byte-identical.
  */
 class HashIndexTest
 {
@@ -39,36 +40,10 @@ class HashIndexTest
     }
 
     /**
-     * @return the slot a probe from the hash's home finds for the hash, or -1 if it stops first.
+     * @return the slot a probe from the hash's home finds for the hash, comparing only the words
+     * {@link HashIndex#candidates} names (as readers and the writer do), or -1 if it stops first.
      */
     private static int lookup(final HashIndex index, final long hash, final int slot)
-    {
-        final int tag = index.tag(hash);
-        int bucket = index.home(hash);
-        for (int visited = 0; visited < index.buckets(); visited++, bucket = index.next(bucket))
-        {
-            if (index.mayHold(bucket, tag))
-            {
-                for (int i = index.match(bucket, 0, tag); i >= 0; i = index.match(bucket, i + 1, tag))
-                {
-                    if (index.slotAt(bucket, i) == slot)
-                    {
-                        return slot;
-                    }
-                }
-            }
-            if (!index.summaryOverflows(bucket))
-            {
-                return -1;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * @return as {@link #lookup}, but comparing only the words {@link HashIndex#candidates} names, as the writer does.
-     */
-    private static int lookupByCandidates(final HashIndex index, final long hash, final int slot)
     {
         final int tag = index.tag(hash);
         int bucket = index.home(hash);
@@ -145,17 +120,18 @@ class HashIndexTest
         final HashIndex index = newIndex(MAX_ENTRIES);
         final long present = hashHomedAt(1, index.buckets(), 0b0000_0101);
         index.insert(present, 7);
-        assertThat(index.mayHold(1, index.tag(present))).isTrue();
-        assertThat(index.mayHold(1, index.tag(present ^ 0b1000_0000))).as("same tag bits but the 8th").isFalse();
-        assertThat(index.mayHold(1, index.tag(present ^ 0b0000_0010))).as("another fingerprint").isFalse();
-        assertThat(index.mayHold(2, index.tag(present))).as("another bucket").isFalse();
+        assertThat(index.slotIfTagged(1, 0, index.tag(present))).as("in the first word of bucket 1").isEqualTo(7);
+        assertThat(index.candidates(1, index.tag(present))).isEqualTo(1);
+        assertThat(index.candidates(1, index.tag(present ^ 0b1000_0000))).as("same tag bits but the 8th").isZero();
+        assertThat(index.candidates(1, index.tag(present ^ 0b0000_0010))).as("another fingerprint").isZero();
+        assertThat(index.candidates(2, index.tag(present))).as("another bucket").isZero();
         index.remove(present, 7, -1);
         assertThat(lookup(index, present, 7)).as("removed: a stale fingerprint only costs a bucket read")
             .isEqualTo(-1);
         final long other = hashHomedAt(1, index.buckets(), 0b0000_0111);
         index.insert(other, 8);
-        assertThat(index.mayHold(1, index.tag(other))).as("the freed word's fingerprint replaced").isTrue();
-        assertThat(index.mayHold(1, index.tag(present))).as("the stale fingerprint gone").isFalse();
+        assertThat(index.candidates(1, index.tag(other))).as("the freed word's fingerprint replaced").isEqualTo(1);
+        assertThat(index.candidates(1, index.tag(present))).as("the stale fingerprint gone").isZero();
     }
 
     @Test
@@ -206,7 +182,7 @@ class HashIndexTest
             }
             for (final Map.Entry<Integer, Long> entry : present.entrySet())
             {
-                assertThat(lookupByCandidates(index, entry.getValue(), entry.getKey())).isEqualTo(entry.getKey());
+                assertThat(lookup(index, entry.getValue(), entry.getKey())).isEqualTo(entry.getKey());
             }
         }
     }
@@ -233,7 +209,9 @@ class HashIndexTest
                 // Few distinct homes: long overflow chains, and equal tags for different slots.
                 final long hash = hashHomedAt(random.nextInt(index.buckets()) / 3 * 3, index.buckets(),
                     random.nextInt(4));
+                final int expectedWord = firstEmptyWordOnTheProbe(index, hash);
                 final int wordHint = index.insert(hash, slot);
+                assertThat(wordHint).as("the first empty word from the home on").isEqualTo(expectedWord);
                 assertThat(index.region().getInt(wordHint)).as("the hint names the entry's word")
                     .isEqualTo(index.tag(hash) | slot);
                 assertThat(twin.insert(hash, slot)).isEqualTo(wordHint);
@@ -268,6 +246,24 @@ class HashIndexTest
     }
 
     /**
+     * @return the byte offset of the first empty word from the hash's home bucket on, by a plain scan of the words.
+     */
+    private static int firstEmptyWordOnTheProbe(final HashIndex index, final long hash)
+    {
+        for (int bucket = index.home(hash); ; bucket = index.next(bucket))
+        {
+            for (int i = 0; i < HashIndex.WORDS; i++)
+            {
+                final int offset = bucket * HashIndex.BUCKET_LENGTH + i * Integer.BYTES;
+                if (0 == index.region().getInt(offset))
+                {
+                    return offset;
+                }
+            }
+        }
+    }
+
+    /**
      * The summaries kept up by inserts and removals agree with those a restore derives from the buckets alone: equal
      * fingerprints for every word in use and equal overflow flags (an empty word may keep the stale fingerprint of
      * the entry removed from it, until an insert reuses the word).
@@ -295,32 +291,44 @@ class HashIndexTest
 
     /**
      * Recomputes every bucket's overflow count from where each entry lies: the buckets from its home up to (not
-     * including) its own.
+     * including) the one holding its word. The index holds no word but the present entries'.
      */
     private static void assertOverflowCountsAreExact(final HashIndex index, final Map<Integer, Long> present)
     {
         final int[] expected = new int[index.buckets()];
         final UnsafeBuffer region = index.region();
+        for (final Map.Entry<Integer, Long> entry : present.entrySet())
+        {
+            final int word = index.tag(entry.getValue()) | entry.getKey();
+            int bucket = index.home(entry.getValue());
+            for (int visited = 0; !bucketHolds(region, bucket, word); visited++, bucket = index.next(bucket))
+            {
+                assertThat(visited).as("slot %d's word is in the index", entry.getKey()).isLessThan(index.buckets());
+                expected[bucket]++;
+            }
+        }
+        int wordsInUse = 0;
         for (int bucket = 0; bucket < index.buckets(); bucket++)
         {
             for (int i = 0; i < HashIndex.WORDS; i++)
             {
-                final int word = region.getInt(bucket * HashIndex.BUCKET_LENGTH + i * Integer.BYTES);
-                if (0 != word)
-                {
-                    final int slot = index.slotAt(bucket, i);
-                    assertThat(present).containsKey(slot);
-                    for (int passed = index.home(present.get(slot)); passed != bucket; passed = index.next(passed))
-                    {
-                        expected[passed]++;
-                    }
-                }
+                wordsInUse += 0 == region.getInt(bucket * HashIndex.BUCKET_LENGTH + i * Integer.BYTES) ? 0 : 1;
             }
-        }
-        for (int bucket = 0; bucket < index.buckets(); bucket++)
-        {
             assertThat(region.getInt(bucket * HashIndex.BUCKET_LENGTH + HashIndex.WORDS * Integer.BYTES))
                 .as("overflow count of bucket %d", bucket).isEqualTo(expected[bucket]);
         }
+        assertThat(wordsInUse).isEqualTo(present.size());
+    }
+
+    private static boolean bucketHolds(final UnsafeBuffer region, final int bucket, final int word)
+    {
+        for (int i = 0; i < HashIndex.WORDS; i++)
+        {
+            if (region.getInt(bucket * HashIndex.BUCKET_LENGTH + i * Integer.BYTES) == word)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }
