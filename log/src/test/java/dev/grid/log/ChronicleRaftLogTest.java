@@ -3,6 +3,7 @@ package dev.grid.log;
 import dev.grid.core.LogEntryView;
 import dev.grid.core.LogEntryWriter;
 import dev.grid.sbe.EntryType;
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.core.time.SetTimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycles;
@@ -416,7 +417,7 @@ class ChronicleRaftLogTest
             time.currentTimeMillis((lastCycle + 1L) * RollCycles.FAST_HOURLY.lengthInMillis());
             try (ExcerptAppender appender = queue.createAppender())
             {
-                appender.writeBytes(net.openhft.chronicle.bytes.Bytes.wrapForRead(new byte[8]));
+                appender.writeBytes(Bytes.wrapForRead(new byte[8]));
             }
             assertThat(queue.lastCycle()).isEqualTo(lastCycle + 1);
         }
@@ -447,7 +448,7 @@ class ChronicleRaftLogTest
             {
                 final byte[] bytes = new byte[length];
                 record.getBytes(0, bytes);
-                appender.writeBytes(net.openhft.chronicle.bytes.Bytes.wrapForRead(bytes));
+                appender.writeBytes(Bytes.wrapForRead(bytes));
             }
         }
     }
