@@ -39,6 +39,8 @@ final class CacheStore implements AutoCloseable
     static final int ENTRY_VERSION_OFFSET = 24;
     /** An LFU slot taken out of the order for a rewrite keeps its member entry here until it is put back. */
     static final int DETACHED_LFU_OFFSET = 32;
+    /** A slot of the segmented LRU order keeps its segment here (that order has no detached members). */
+    static final int SEGMENT_OFFSET = DETACHED_LFU_OFFSET;
     /**
      * Where the entry's index word is ({@link HashIndex#insert}), so that its removal need not search the bucket.
      * Writer only (readers never read it), a hint that the index checks before use.
@@ -64,8 +66,11 @@ final class CacheStore implements AutoCloseable
     static final int HEADER_LENGTH = 128;
 
     private static final long SNAPSHOT_MAGIC = 0x4752_4944_4341_4348L;
-    /** Format 3: the index is bucketed and an LFU member holds its key hash (format 2 is refused). */
-    private static final int SNAPSHOT_FORMAT = 3;
+    /**
+     * Format 4: with admission over LRU the main order is segmented (format 3, before it: the index is bucketed and an
+     * LFU member holds its key hash; older formats are refused).
+     */
+    private static final int SNAPSHOT_FORMAT = 4;
     private static final int SNAPSHOT_HEADER_LENGTH = 128;
 
     final CacheContext context;
@@ -130,11 +135,17 @@ final class CacheStore implements AutoCloseable
         sketch = context.admission() ? new FrequencySketch(
             allocate(4, FrequencySketch.wordsFor(maxEntries) * Long.BYTES), maxEntries) : null;
 
-        order = CachePolicy.LRU == context.policy() ?
-            new LruOrder(slots, stride, index) :
-            new LfuOrder(slots, stride, allocate(5, maxEntries * LfuOrder.MEMBER_LENGTH), index, context);
         window = new SlotLists(slots, stride, 1);
         climber = new WindowClimber(maxEntries);
+        if (CachePolicy.LFU == context.policy())
+        {
+            order = new LfuOrder(slots, stride, allocate(5, maxEntries * LfuOrder.MEMBER_LENGTH), index, context);
+        }
+        else
+        {
+            order = context.admission() ?
+                new SegmentedLruOrder(slots, stride, index, climber, maxEntries) : new LruOrder(slots, stride, index);
+        }
         stateScratch = new UnsafeBuffer(
             new byte[SNAPSHOT_HEADER_LENGTH + order.stateLength() + 16 + WindowClimber.STATE_LENGTH]);
         header.putLong(LOG_TIME_OFFSET, Long.MIN_VALUE);
@@ -409,8 +420,10 @@ final class CacheStore implements AutoCloseable
     }
 
     /**
-     * A new entry: with admission it enters the window (most recent), and the window's oldest entry moves on to
-     * the main order when the window is over its capacity; without, it enters the main order.
+     * A new entry: with admission it enters the window (most recent); then, as in Caffeine, a window over its
+     * capacity passes its oldest entries to the main order and a window under it takes the main order's next
+     * victims, so that a window the climber grows keeps what it takes instead of evicting it. Without admission it
+     * enters the main order.
      */
     private void policyInsertNew(final int slot)
     {
@@ -421,11 +434,24 @@ final class CacheStore implements AutoCloseable
         }
         window.pushHead(0, slot);
         windowSize++;
-        // A window the climber shrank drains by at most two entries per insert: bounded work per command.
+        // At most two entries move per insert, either way: bounded work per command. The climber moves the
+        // capacity by at most 6.25% of maxEntries per sample of 10 x maxEntries accesses, so the window keeps up.
         for (int i = 0; i < 2 && windowSize > climber.windowCapacity(); i++)
         {
             moveToMain(window.tail(0));
         }
+        for (int i = 0; i < 2 && windowSize < climber.windowCapacity() && NONE != order.first(); i++)
+        {
+            moveToWindow(order.selectVictim());
+        }
+    }
+
+    private void moveToWindow(final int slot)
+    {
+        order.remove(slot);
+        slots.putInt(slot * stride + STATE_OFFSET, LIVE_IN_WINDOW);
+        window.pushHead(0, slot);
+        windowSize++;
     }
 
     private void moveToMain(final int slot)
@@ -437,9 +463,10 @@ final class CacheStore implements AutoCloseable
     }
 
     /**
-     * Evicts one entry. Without admission: the main order's victim. With admission (W-TinyLFU): when the window is
-     * full its oldest entry is the candidate to enter the main order; it does if the sketch finds it more frequent
-     * than the main order's victim, which is then evicted; otherwise the candidate is evicted.
+     * Evicts one entry. Without admission: the main order's victim. With admission (W-TinyLFU): the window's oldest
+     * entry is the candidate against the main order's victim. If the sketch finds the candidate more frequent, the
+     * victim is evicted and the candidate moves on to the main order, or stays in a window under its capacity (as in
+     * Caffeine); otherwise the candidate is evicted.
      */
     private void evictOne()
     {
@@ -447,7 +474,7 @@ final class CacheStore implements AutoCloseable
         final long victimHash = NONE == victim ? 0 : order.victimHash(victim);
         if (null != sketch)
         {
-            final int candidate = windowSize >= climber.windowCapacity() || NONE == victim ? window.tail(0) : NONE;
+            final int candidate = window.tail(0);
             if (NONE != candidate)
             {
                 final long candidateHash = slots.getLong(candidate * stride + HASH_OFFSET);
@@ -455,7 +482,10 @@ final class CacheStore implements AutoCloseable
                 {
                     removeEntry(victim, victimHash);
                     evictions++;
-                    moveToMain(candidate);
+                    if (windowSize >= climber.windowCapacity())
+                    {
+                        moveToMain(candidate);
+                    }
                 }
                 else
                 {
@@ -1085,7 +1115,8 @@ final class CacheStore implements AutoCloseable
         {
             throw new GridException(Status.MALFORMED, "cache snapshot format " + format + " cannot be restored: " +
                 "this build reads format " + SNAPSHOT_FORMAT + " (format 3 changed the index and the LFU member " +
-                "array); install a snapshot taken by a node of this build");
+                "array, format 4 the main order of admission over LRU); install a snapshot taken by a node of this " +
+                "build");
         }
         if (stateScratch.getInt(12) != context.policy().ordinal() || stateScratch.getInt(16) != maxEntries ||
             stateScratch.getInt(20) != blockSize || stateScratch.getInt(24) != blockCount ||

@@ -7,8 +7,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Sizes the W-TinyLFU admission window by hill climbing, as Caffeine does: every sample of {@code 10 x maxEntries}
  * hits and misses it compares the hit rate with the previous sample's, keeps moving the window size in the
  * direction that helped (by a step that starts at 6.25% of maxEntries and decays by 2% per sample) and restarts
- * with a full step when the hit rate changes by 5 points or more. It is driven only by replicated hits and misses
- * and Java's strict double arithmetic, so every replica sizes its window identically.
+ * with a full step when the hit rate changes by 5 points or more.
+ * <p>
+ * Unlike Caffeine, a change smaller than the standard error of the difference between two samples' hit rates,
+ * {@code sqrt(2 p (1 - p) / n)}, counts as no change: the window stays where it is and the step decays. Without
+ * that, on a plateau where every nearby window size gives the same hit rate the climber walks on noise; on the
+ * Corda trace at 1,000 entries it walked the window down to 16 entries, off the plateau's edge, and lost two
+ * points there (docs/benchmarks.md).
+ * <p>
+ * It is driven only by replicated hits and misses and Java's double arithmetic ({@code Math.sqrt} is correctly
+ * rounded), so every replica sizes its window identically.
  */
 final class WindowClimber
 {
@@ -38,7 +46,12 @@ final class WindowClimber
         sampleMisses = 0;
         previousHitRate = 0;
         stepSize = -STEP_PERCENT * maxEntries;
-        windowCapacity = Math.max(1, maxEntries / 100);
+        windowCapacity = initialCapacity(maxEntries);
+    }
+
+    static int initialCapacity(final int maxEntries)
+    {
+        return Math.max(1, maxEntries / 100);
     }
 
     int windowCapacity()
@@ -64,14 +77,20 @@ final class WindowClimber
         {
             return;
         }
-        final double hitRate = (double)sampleHits / (sampleHits + sampleMisses);
+        final long requests = sampleHits + sampleMisses;
+        final double hitRate = (double)sampleHits / requests;
         final double change = hitRate - previousHitRate;
-        final double amount = change >= 0 ? stepSize : -stepSize;
-        stepSize = Math.abs(change) >= RESTART_THRESHOLD ?
-            STEP_PERCENT * maxEntries * (amount >= 0 ? 1 : -1) : STEP_DECAY * amount;
         previousHitRate = hitRate;
         sampleHits = 0;
         sampleMisses = 0;
+        if (Math.abs(change) < Math.sqrt(2 * hitRate * (1 - hitRate) / requests))
+        {
+            stepSize = STEP_DECAY * stepSize;
+            return;
+        }
+        final double amount = change >= 0 ? stepSize : -stepSize;
+        stepSize = Math.abs(change) >= RESTART_THRESHOLD ?
+            STEP_PERCENT * maxEntries * (amount >= 0 ? 1 : -1) : STEP_DECAY * amount;
         final long next = windowCapacity + (long)amount;
         windowCapacity = (int)Math.max(1, Math.min(Math.max(1, maxEntries - 1), next));
     }

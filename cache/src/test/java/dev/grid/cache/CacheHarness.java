@@ -194,8 +194,8 @@ final class CacheHarness
 
     /**
      * @return the cache's keys in its replicated order: the admission window, oldest first, then the main order
-     * (LRU: least recent first; LFU: the member array, each key with its member entry: period of the last access,
-     * count, slot).
+     * (LRU: least recent first; LRU with admission: probation then protected, least recent first, each key with its
+     * segment; LFU: the member array, each key with its member entry: period of the last access, count, slot).
      */
     List<String> evictionOrder()
     {
@@ -208,11 +208,18 @@ final class CacheHarness
             final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(key.length + 1);
             store.readStream(slot, 0, buffer, 0, key.length);
             buffer.getBytes(0, key);
-            final boolean lfuMember = store.order() instanceof LfuOrder &&
-                CacheStore.LIVE_IN_WINDOW != store.slots.getInt(offset + CacheStore.STATE_OFFSET);
-            final long entry = lfuMember ? ((LfuOrder)store.order()).memberEntry(slot) : 0;
-            keys.add(java.util.Arrays.toString(key) + (lfuMember ?
-                "@" + LfuOrder.periodOf(entry) + ":" + LfuOrder.countOf(entry) + ":" + LfuOrder.slotOf(entry) : ""));
+            final boolean inMain = CacheStore.LIVE_IN_WINDOW != store.slots.getInt(offset + CacheStore.STATE_OFFSET);
+            String suffix = "";
+            if (inMain && store.order() instanceof LfuOrder lfu)
+            {
+                final long entry = lfu.memberEntry(slot);
+                suffix = "@" + LfuOrder.periodOf(entry) + ":" + LfuOrder.countOf(entry) + ":" + LfuOrder.slotOf(entry);
+            }
+            else if (inMain && store.order() instanceof SegmentedLruOrder segmented)
+            {
+                suffix = SegmentedLruOrder.PROTECTED == segmented.segment(slot) ? "~protected" : "~probation";
+            }
+            keys.add(java.util.Arrays.toString(key) + suffix);
         }
         return keys;
     }

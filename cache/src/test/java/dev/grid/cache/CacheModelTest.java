@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * putAll, access hints, clear, bad input, fenced writes, TTLs, time jumps) applied to the off-heap cache and to
  * {@link ReferenceCache}; after every command the responses, the whole replicated order (LRU: the eviction order;
  * LFU: the member array with every score, so every sampled eviction decision and every counter), the stats and the
- * budgets must agree. LFU runs with 1, 5 and more samples than entries. Longer runs:
+ * budgets must agree. LFU runs with 1, 5 and more samples than entries; admission both where bytes and where the
+ * entry count bind. Longer runs:
  * {@code -Dgrid.cache.model.ops=1000000}.
  */
 class CacheModelTest
@@ -28,18 +29,28 @@ class CacheModelTest
     private static final int OPS = Integer.getInteger("grid.cache.model.ops", 20_000);
     private static final long DECAY = 1_000_000_000L;
     private static final long GOOD_TOKEN = 7;
+    private static final int MAX_ENTRIES = 32;
+    /** A budget that binds before the entry count does (values up to 100 bytes in 32-byte blocks). */
+    private static final int BYTES_BOUND = MAX_ENTRIES * 48;
+    /**
+     * Room for every entry at its largest: the entry count binds, so the admission window and the main order's
+     * segments fill as they would in a cache of small values.
+     */
+    private static final int COUNT_BOUND = MAX_ENTRIES * 32 * 5;
 
     static Stream<Arguments> configurations()
     {
         return Stream.of(
-            Arguments.of(CachePolicy.LRU, 0L, 5, false, 1L),
-            Arguments.of(CachePolicy.LFU, 0L, 5, false, 2L),
-            Arguments.of(CachePolicy.LRU, 20 * DECAY, 5, false, 3L),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, false, 4L),
-            Arguments.of(CachePolicy.LFU, 0L, 1, false, 5L),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, 40, false, 6L),
-            Arguments.of(CachePolicy.LRU, 0L, 5, true, 7L),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, true, 8L));
+            Arguments.of(CachePolicy.LRU, 0L, 5, false, 1L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 0L, 5, false, 2L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LRU, 20 * DECAY, 5, false, 3L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, false, 4L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 0L, 1, false, 5L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, 40, false, 6L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LRU, 0L, 5, true, 7L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, true, 8L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LRU, 0L, 5, true, 9L, COUNT_BOUND),
+            Arguments.of(CachePolicy.LFU, 0L, 5, true, 10L, COUNT_BOUND));
     }
 
     private static final Fences FENCES = (lockName, offset, length, token) ->
@@ -53,11 +64,12 @@ class CacheModelTest
         final long defaultTtl,
         final int lfuSamples,
         final boolean admission,
-        final long seed)
+        final long seed,
+        final int memoryBudgetBytes)
     {
         final CacheContext context = new CacheContext()
             .name("model").serviceId(1).policy(policy)
-            .maxEntries(32).blockSize(32).memoryBudgetBytes(32 * 48)
+            .maxEntries(MAX_ENTRIES).blockSize(32).memoryBudgetBytes(memoryBudgetBytes)
             .maxKeyLength(24).maxValueLength(100).defaultTtlNanos(defaultTtl)
             .sweepBudget(3).lfuLogFactor(2).lfuDecayNanos(DECAY).lfuSamples(lfuSamples).lfuSeed(seed * 31)
             .admission(admission)
@@ -186,8 +198,8 @@ class CacheModelTest
                 }
                 assertThat(harness.evictionOrder()).as("replicated order at op %d", op)
                     .isEqualTo(reference.evictionOrder());
-                assertThat(cache.entries()).isEqualTo(reference.entries()).isLessThanOrEqualTo(32);
-                assertThat(cache.bytesUsed()).isEqualTo(reference.bytesUsed()).isLessThanOrEqualTo(32 * 48);
+                assertThat(cache.entries()).isEqualTo(reference.entries()).isLessThanOrEqualTo(MAX_ENTRIES);
+                assertThat(cache.bytesUsed()).isEqualTo(reference.bytesUsed()).isLessThanOrEqualTo(memoryBudgetBytes);
                 assertThat(new long[] {cache.hits(), cache.misses(), cache.evictions(), cache.expirations()})
                     .as("stats at op %d", op)
                     .containsExactly(reference.hits, reference.misses, reference.evictions, reference.expirations);

@@ -11,6 +11,7 @@ import dev.grid.sbe.Status;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
@@ -205,12 +206,13 @@ class CacheStateMachineTest
     }
 
     @ParameterizedTest
-    @EnumSource(CachePolicy.class)
-    void replicasApplyingTheSameLogHoldTheSameStateAndSnapshotsRoundTrip(final CachePolicy policy)
+    @CsvSource({"LRU, false", "LFU, false", "LRU, true", "LFU, true"})
+    void replicasApplyingTheSameLogHoldTheSameStateAndSnapshotsRoundTrip(
+        final CachePolicy policy, final boolean admission)
     {
-        try (CacheStateMachine a = new CacheStateMachine(context(policy), Fences.NONE);
-            CacheStateMachine b = new CacheStateMachine(context(policy), Fences.NONE);
-            CacheStateMachine restored = new CacheStateMachine(context(policy), Fences.NONE))
+        try (CacheStateMachine a = new CacheStateMachine(context(policy).admission(admission), Fences.NONE);
+            CacheStateMachine b = new CacheStateMachine(context(policy).admission(admission), Fences.NONE);
+            CacheStateMachine restored = new CacheStateMachine(context(policy).admission(admission), Fences.NONE))
         {
             final CacheHarness ha = new CacheHarness(a);
             final CacheHarness hb = new CacheHarness(b);
@@ -264,6 +266,51 @@ class CacheStateMachineTest
                     .isEqualTo(a.checksum());
             }
             assertThat(a.evictions()).as("evictions after the restore").isGreaterThan(evictionsBefore + 100);
+        }
+    }
+
+    /**
+     * Admission over LRU keeps a segmented main order: keys read since they were admitted are protected, so
+     * frequent newcomers displace the keys nobody read and then stop at the protected ones (with a plain LRU main
+     * order, the read keys would be the next victims once the unread ones were gone).
+     */
+    @Test
+    void withAdmissionOverLruKeysReadSinceTheirAdmissionOutliveFrequentNewcomers()
+    {
+        final CacheContext context = new CacheContext().name("segmented").serviceId(5).policy(CachePolicy.LRU)
+            .admission(true).maxEntries(100).blockSize(32).memoryBudgetBytes(100 * 32).maxKeyLength(16)
+            .maxValueLength(8);
+        try (CacheStateMachine cache = new CacheStateMachine(context, Fences.NONE))
+        {
+            final CacheHarness h = new CacheHarness(cache);
+            for (int i = 0; i < 100; i++)
+            {
+                h.put(bytes("old" + i), bytes("v"));
+            }
+            for (int i = 0; i < 50; i++)
+            {
+                assertThat(h.get(bytes("old" + i)).status()).isEqualTo(Status.OK);
+            }
+            for (int i = 0; i < 100; i++)
+            {
+                h.put(bytes("new" + i), bytes("v"));
+                for (int read = 0; read < 3; read++)
+                {
+                    assertThat(h.get(bytes("new" + i)).status()).isEqualTo(Status.OK);
+                }
+            }
+            int readKept = 0;
+            int unreadKept = 0;
+            int newcomersKept = 0;
+            for (int i = 0; i < 100; i++)
+            {
+                readKept += i < 50 && Status.OK == h.get(bytes("old" + i)).status() ? 1 : 0;
+                unreadKept += i >= 50 && Status.OK == h.get(bytes("old" + i)).status() ? 1 : 0;
+                newcomersKept += Status.OK == h.get(bytes("new" + i)).status() ? 1 : 0;
+            }
+            assertThat(readKept).as("read keys kept").isEqualTo(50);
+            assertThat(unreadKept).as("unread keys kept").isZero();
+            assertThat(newcomersKept).as("newcomers admitted").isEqualTo(50);
         }
     }
 
@@ -326,12 +373,12 @@ class CacheStateMachineTest
             older.snapshot(snapshot);
             final UnsafeBuffer bytes = new UnsafeBuffer(new byte[snapshot.length()]);
             bytes.putBytes(0, snapshot.buffer(), 0, snapshot.length());
-            bytes.putInt(8, 2);
-            final InMemorySnapshot formatTwo = new InMemorySnapshot();
-            formatTwo.write(bytes, 0, bytes.capacity());
-            assertThatThrownBy(() -> cache.restore(formatTwo.rewind()))
+            bytes.putInt(8, 3);
+            final InMemorySnapshot formatThree = new InMemorySnapshot();
+            formatThree.write(bytes, 0, bytes.capacity());
+            assertThatThrownBy(() -> cache.restore(formatThree.rewind()))
                 .isInstanceOf(GridException.class)
-                .hasMessageContaining("format 2 cannot be restored")
+                .hasMessageContaining("format 3 cannot be restored")
                 .satisfies(ex -> assertThat(((GridException)ex).status()).isEqualTo(Status.MALFORMED));
             assertThat(cache.checksum()).isEqualTo(before);
         }

@@ -67,6 +67,11 @@ final class ReferenceCache
     private final FrequencySketch sketch;
     private final LinkedHashMap<String, Entry> window = new LinkedHashMap<>();
     private final WindowClimber climber;
+    /** LRU with admission: Caffeine's segmented main region, each segment oldest first. */
+    private final boolean segmented;
+    private final LinkedHashMap<String, Entry> probation = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Entry> protectedSegment = new LinkedHashMap<>();
+    private final int probationShare;
     private int freeBlocks;
     private long now;
     private int sweepCursor;
@@ -87,6 +92,8 @@ final class ReferenceCache
         climber = new WindowClimber(context.maxEntries());
         sketch = context.admission() ? new FrequencySketch(new UnsafeBuffer(
             new byte[FrequencySketch.wordsFor(context.maxEntries()) * Long.BYTES]), context.maxEntries()) : null;
+        segmented = !lfu && context.admission();
+        probationShare = (context.maxEntries() - WindowClimber.initialCapacity(context.maxEntries())) / 5;
         reset();
     }
 
@@ -101,6 +108,8 @@ final class ReferenceCache
         members.clear();
         pool.clear();
         window.clear();
+        probation.clear();
+        protectedSegment.clear();
         Arrays.fill(bySlot, null);
         freeSlots.clear();
         for (int i = 0; i < context.maxEntries(); i++)
@@ -173,6 +182,13 @@ final class ReferenceCache
         }
         map.remove(id(e.key));
         map.put(id(e.key), e);
+        if (segmented)
+        {
+            probation.remove(id(e.key));
+            protectedSegment.remove(id(e.key));
+            protectedSegment.put(id(e.key), e);
+            demoteExcess();
+        }
         if (lfu)
         {
             setCount(e, LfuCounter.increment(decayedCount(e), random.nextLong(), context.lfuLogFactor()));
@@ -183,8 +199,25 @@ final class ReferenceCache
         }
     }
 
+    /** Protected holds the main region less probation's share; at most two fall back to probation per call. */
+    private void demoteExcess()
+    {
+        final int capacity = Math.max(0, context.maxEntries() - climber.windowCapacity() - probationShare);
+        for (int i = 0; i < 2 && protectedSegment.size() > capacity; i++)
+        {
+            final Entry oldest = protectedSegment.values().iterator().next();
+            protectedSegment.remove(id(oldest.key));
+            probation.put(id(oldest.key), oldest);
+        }
+    }
+
     private Entry victim()
     {
+        if (segmented)
+        {
+            return !probation.isEmpty() ? probation.values().iterator().next() :
+                protectedSegment.isEmpty() ? null : protectedSegment.values().iterator().next();
+        }
         if (!lfu)
         {
             for (final Entry e : map.values())
@@ -263,6 +296,11 @@ final class ReferenceCache
         {
             members.forEach(e -> keys.add(id(e.key) + "@" + e.lastPeriod + ":" + e.count + ":" + e.slot));
         }
+        else if (segmented)
+        {
+            probation.values().forEach(e -> keys.add(id(e.key) + "~probation"));
+            protectedSegment.values().forEach(e -> keys.add(id(e.key) + "~protected"));
+        }
         else
         {
             map.values().stream().filter(e -> !e.inWindow).forEach(e -> keys.add(id(e.key)));
@@ -273,6 +311,8 @@ final class ReferenceCache
     private void removeEntry(final Entry e)
     {
         map.remove(id(e.key));
+        probation.remove(id(e.key));
+        protectedSegment.remove(id(e.key));
         if (null == window.remove(id(e.key)) && lfu && !e.pinned)
         {
             removeMember(e);
@@ -294,14 +334,16 @@ final class ReferenceCache
             final Entry victim = victim();
             if (null != sketch)
             {
-                final Entry candidate = window.size() >= climber.windowCapacity() || null == victim ?
-                    window.values().iterator().next() : null;
+                final Entry candidate = window.isEmpty() ? null : window.values().iterator().next();
                 if (null != candidate)
                 {
                     if (null != victim && sketch.frequency(candidate.hash) > sketch.frequency(victim.hash))
                     {
                         evict(victim);
-                        moveToMain(candidate);
+                        if (window.size() >= climber.windowCapacity())
+                        {
+                            moveToMain(candidate);
+                        }
                     }
                     else
                     {
@@ -332,6 +374,24 @@ final class ReferenceCache
         {
             members.add(e);
         }
+        if (segmented)
+        {
+            probation.put(id(e.key), e);
+            demoteExcess();
+        }
+    }
+
+    /** The window under its capacity takes the main order's victim, as it is, at its most recent end. */
+    private void moveToWindow(final Entry e)
+    {
+        if (lfu)
+        {
+            removeMember(e);
+        }
+        probation.remove(id(e.key));
+        protectedSegment.remove(id(e.key));
+        e.inWindow = true;
+        window.put(id(e.key), e);
     }
 
     /** Takes an entry out of the window or the main order while room is made for its rewrite. */
@@ -342,6 +402,8 @@ final class ReferenceCache
         {
             removeMember(e);
         }
+        probation.remove(id(e.key));
+        protectedSegment.remove(id(e.key));
     }
 
     private Entry lookup(final byte[] key)
@@ -394,12 +456,21 @@ final class ReferenceCache
             {
                 moveToMain(window.values().iterator().next());
             }
+            for (int i = 0; i < 2 && window.size() < climber.windowCapacity() && mainHoldsAny(); i++)
+            {
+                moveToWindow(victim());
+            }
             sketch.increment(e.hash);
         }
         else if (lfu)
         {
             members.add(e);
         }
+    }
+
+    private boolean mainHoldsAny()
+    {
+        return lfu ? !members.isEmpty() : !probation.isEmpty() || !protectedSegment.isEmpty();
     }
 
     private void rewrite(final Entry e, final byte[] value, final long expireAt, final long version)
