@@ -4,7 +4,7 @@ import dev.grid.core.Fences;
 import dev.grid.sbe.CachePutMode;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.management.ManagementFactory;
 
@@ -12,21 +12,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The apply path (get hit and miss, put replace, put with eviction, increment, access hints, the TTL sweep) and
- * the local reader allocate nothing once warm, measured with the thread's allocated-bytes counter around a loop.
+ * the local reader allocate nothing once warm, measured with the thread's allocated-bytes counter around a loop; with
+ * and without admission (window, sketch, climber, segmented main order).
  */
 class ZeroAllocationTest
 {
     private static final int KEYS = 4096;
 
     @ParameterizedTest
-    @EnumSource(CachePolicy.class)
-    void warmApplyLoopAndLocalReadsAllocateNothing(final CachePolicy policy)
+    @CsvSource({"LRU, false", "LFU, false", "LRU, true", "LFU, true"})
+    void warmApplyLoopAndLocalReadsAllocateNothing(final CachePolicy policy, final boolean admission)
     {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final CacheContext context = new CacheContext().name("alloc").serviceId(1).policy(policy)
             .maxEntries(KEYS / 2).blockSize(96).memoryBudgetBytes(96L * KEYS).maxKeyLength(16).maxValueLength(64)
-            .defaultTtlNanos(50_000_000L).lfuDecayNanos(1_000_000L);
+            .defaultTtlNanos(50_000_000L).lfuDecayNanos(1_000_000L).admission(admission);
         try (CacheStateMachine cache = new CacheStateMachine(context, Fences.NONE))
         {
             final CacheReader reader = cache.newReader();
