@@ -157,11 +157,6 @@ final class SegmentedLruOrder implements EvictionOrder
         return null;
     }
 
-    int protectedSize()
-    {
-        return protectedSize;
-    }
-
     int segment(final int slot)
     {
         return slots.getInt(slot * stride + SEGMENT_OFFSET);
