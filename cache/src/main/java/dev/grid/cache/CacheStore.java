@@ -67,11 +67,12 @@ final class CacheStore implements AutoCloseable
 
     private static final long SNAPSHOT_MAGIC = 0x4752_4944_4341_4348L;
     /**
-     * Format 4: with admission over LRU the main order is segmented (format 3, before it: the index is bucketed and an
-     * LFU member holds its key hash; older formats are refused).
+     * Format 5: slots and overflow blocks never used since the last clear are on no free list but beyond the
+     * header's unused marks (format 4, before it: with admission over LRU the main order is segmented; format 3: the
+     * index is bucketed and an LFU member holds its key hash; older formats are refused).
      */
-    private static final int SNAPSHOT_FORMAT = 4;
-    private static final int SNAPSHOT_HEADER_LENGTH = 128;
+    private static final int SNAPSHOT_FORMAT = 5;
+    private static final int SNAPSHOT_HEADER_LENGTH = 136;
 
     final CacheContext context;
     final int maxEntries;
@@ -97,10 +98,18 @@ final class CacheStore implements AutoCloseable
     private final int sweepBudget;
 
     private int entries;
+    /** The free list holds slots freed since the last clear; slots from {@link #firstUnusedSlot} on are free too. */
     private int freeSlotHead;
     private int freeSlotCount;
+    /**
+     * Slots from here on have not been used since the last clear: their records are stale, on no list, and taken in
+     * ascending order once the free list is empty, so a clear need not touch them.
+     */
+    private int firstUnusedSlot;
     private int freeBlockHead;
     private int freeBlockCount;
+    /** As {@link #firstUnusedSlot}, for the overflow blocks. */
+    private int firstUnusedBlock;
     private int sweepCursor;
     private int expiringEntries;
     private long now;
@@ -172,26 +181,20 @@ final class CacheStore implements AutoCloseable
     }
 
     /**
-     * Empties the cache: every slot and block free, index and order empty. O(capacity): clear and start only.
+     * Empties the cache: every slot and block free, index and order empty. Only the index is written in full (about
+     * 8 bytes per entry); the records and block links are left as they are, every slot and block marked unused, so
+     * the stall of a clear on the writer (and of the readers, which wait for it) is the index's size, not the
+     * records'. Slots and blocks are then taken in the order a fresh cache takes them.
      */
     private void initialise()
     {
-        slots.setMemory(0, slots.capacity(), (byte)0);
-        for (int slot = 0; slot < maxEntries; slot++)
-        {
-            slots.putInt(slot * stride + NEXT_OFFSET, slot + 1 < maxEntries ? slot + 1 : NONE);
-            slots.putInt(slot * stride + PREV_OFFSET, NONE);
-            blockLinks.putInt(slot * Integer.BYTES, NONE);
-        }
         index.clear();
-        for (int block = maxEntries; block < blockCount; block++)
-        {
-            blockLinks.putInt(block * Integer.BYTES, block + 1 < blockCount ? block + 1 : NONE);
-        }
-        freeSlotHead = 0;
+        freeSlotHead = NONE;
         freeSlotCount = maxEntries;
-        freeBlockHead = maxEntries < blockCount ? maxEntries : NONE;
+        firstUnusedSlot = 0;
+        freeBlockHead = NONE;
         freeBlockCount = blockCount - maxEntries;
+        firstUnusedBlock = maxEntries;
         sweepCursor = 0;
         entries = 0;
         expiringEntries = 0;
@@ -235,7 +238,7 @@ final class CacheStore implements AutoCloseable
             final int slot = sweepCursor;
             sweepCursor = slot + 1 == maxEntries ? 0 : slot + 1;
             final int offset = slot * stride;
-            if (0 != (slots.getInt(offset + STATE_OFFSET) & LIVE) &&
+            if (slot < firstUnusedSlot && 0 != (slots.getInt(offset + STATE_OFFSET) & LIVE) &&
                 slots.getLong(offset + EXPIRE_AT_OFFSET) <= now)
             {
                 removeEntry(slot);
@@ -524,10 +527,8 @@ final class CacheStore implements AutoCloseable
     {
         final int blocksNeeded = context.blocksFor(keyLength + valueLength);
         makeRoom(blocksNeeded - 1, 1);
-        final int slot = freeSlotHead;
+        final int slot = takeSlot();
         final int offset = slot * stride;
-        freeSlotHead = slots.getInt(offset + NEXT_OFFSET);
-        freeSlotCount--;
         blockLinks.putInt(slot * Integer.BYTES, blocksNeeded > 1 ? takeBlocks(blocksNeeded - 1) : NONE);
 
         beginWrite(offset);
@@ -763,18 +764,55 @@ final class CacheStore implements AutoCloseable
         return block < maxEntries ? block * stride + SLOT_LENGTH : overflowBase + (block - maxEntries) * blockSize;
     }
 
+    /**
+     * A free slot: the last one freed, else the first unused (a fresh cache's order either way).
+     */
+    private int takeSlot()
+    {
+        final int slot;
+        if (NONE != freeSlotHead)
+        {
+            slot = freeSlotHead;
+            freeSlotHead = slots.getInt(slot * stride + NEXT_OFFSET);
+        }
+        else
+        {
+            assert firstUnusedSlot < maxEntries : "no free slot";
+            slot = firstUnusedSlot++;
+        }
+        freeSlotCount--;
+        return slot;
+    }
+
+    /**
+     * @return the first of {@code count} free blocks chained by their links, the last linked to NONE: the free list's
+     * blocks first, then unused ones.
+     */
     private int takeBlocks(final int count)
     {
-        final int first = freeBlockHead;
+        final int first = takeBlock();
         int last = first;
         for (int i = 1; i < count; i++)
         {
-            last = blockLinks.getInt(last * Integer.BYTES);
+            final int next = takeBlock();
+            blockLinks.putInt(last * Integer.BYTES, next);
+            last = next;
         }
-        freeBlockHead = blockLinks.getInt(last * Integer.BYTES);
         blockLinks.putInt(last * Integer.BYTES, NONE);
         freeBlockCount -= count;
         return first;
+    }
+
+    private int takeBlock()
+    {
+        if (NONE != freeBlockHead)
+        {
+            final int block = freeBlockHead;
+            freeBlockHead = blockLinks.getInt(block * Integer.BYTES);
+            return block;
+        }
+        assert firstUnusedBlock < blockCount : "no free block";
+        return firstUnusedBlock++;
     }
 
     private void releaseBlocks(final int first, final int count)
@@ -1013,7 +1051,8 @@ final class CacheStore implements AutoCloseable
     long checksum(final StateChecksum checksum)
     {
         checksum.reset()
-            .update(entries).update(freeSlotHead).update(freeSlotCount).update(freeBlockHead).update(freeBlockCount)
+            .update(entries).update(freeSlotHead).update(freeSlotCount).update(firstUnusedSlot)
+            .update(freeBlockHead).update(freeBlockCount).update(firstUnusedBlock)
             .update(sweepCursor).update(expiringEntries).update(now)
             .update(hits).update(misses).update(evictions).update(expirations);
         order.checksumState(checksum);
@@ -1074,7 +1113,9 @@ final class CacheStore implements AutoCloseable
             sketch.writeState(stateScratch, 112);
         }
         stateScratch.putInt(120, null == sketch ? 0 : 1);
-        stateScratch.putInt(124, 0);
+        stateScratch.putInt(124, firstUnusedSlot);
+        stateScratch.putInt(128, firstUnusedBlock);
+        stateScratch.putInt(132, 0);
         order.writeState(stateScratch, SNAPSHOT_HEADER_LENGTH);
         stateScratch.putInt(SNAPSHOT_HEADER_LENGTH + order.stateLength(), windowSize);
         window.writeState(stateScratch, SNAPSHOT_HEADER_LENGTH + order.stateLength() + 8);
@@ -1115,8 +1156,8 @@ final class CacheStore implements AutoCloseable
         {
             throw new GridException(Status.MALFORMED, "cache snapshot format " + format + " cannot be restored: " +
                 "this build reads format " + SNAPSHOT_FORMAT + " (format 3 changed the index and the LFU member " +
-                "array, format 4 the main order of admission over LRU); install a snapshot taken by a node of this " +
-                "build");
+                "array, format 4 the main order of admission over LRU, format 5 how free slots and blocks are " +
+                "kept); install a snapshot taken by a node of this build");
         }
         if (stateScratch.getInt(12) != context.policy().ordinal() || stateScratch.getInt(16) != maxEntries ||
             stateScratch.getInt(20) != blockSize || stateScratch.getInt(24) != blockCount ||
@@ -1124,6 +1165,14 @@ final class CacheStore implements AutoCloseable
             stateScratch.getInt(36) != maxValueLength || stateScratch.getInt(120) != (null == sketch ? 0 : 1))
         {
             throw new GridException(Status.MALFORMED, "not a snapshot of a cache configured as " + context);
+        }
+        final int unusedSlot = stateScratch.getInt(124);
+        final int unusedBlock = stateScratch.getInt(128);
+        if (unusedSlot < 0 || unusedSlot > maxEntries || unusedBlock < maxEntries || unusedBlock > blockCount)
+        {
+            throw new GridException(Status.MALFORMED, "cache snapshot marks slot " + unusedSlot + " and block " +
+                unusedBlock + " as the first unused, outside this cache's " + maxEntries + " slots and " + blockCount +
+                " blocks");
         }
         final long regions = (long)slots.capacity() + index.region().capacity() + blockLinks.capacity() +
             (null == sketch ? 0 : sketch.table().capacity()) +
@@ -1143,6 +1192,8 @@ final class CacheStore implements AutoCloseable
         freeBlockHead = stateScratch.getInt(52);
         freeBlockCount = stateScratch.getInt(56);
         sweepCursor = stateScratch.getInt(60);
+        firstUnusedSlot = unusedSlot;
+        firstUnusedBlock = unusedBlock;
         expiringEntries = (int)stateScratch.getLong(104);
         now = stateScratch.getLong(64);
         hits = stateScratch.getLong(72);

@@ -15,11 +15,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class CacheStateMachineTest
 {
@@ -29,6 +31,15 @@ class CacheStateMachineTest
     {
         return new CacheContext().name("orders").serviceId(3).policy(policy).maxEntries(64).blockSize(32)
             .memoryBudgetBytes(64 * 32 * 4).maxKeyLength(32).maxValueLength(96).lfuDecayNanos(SECOND);
+    }
+
+    /**
+     * @return an LRU cache whose entries live 10 s unless told, and whose sweep examines all 64 slots per entry.
+     */
+    private static CacheStateMachine tenSecondTtlSweptWhole()
+    {
+        return new CacheStateMachine(
+            context(CachePolicy.LRU).defaultTtlNanos(10 * SECOND).sweepBudget(64), Fences.NONE);
     }
 
     private static CacheContext fourThousandEntries(final boolean hugePages)
@@ -97,8 +108,7 @@ class CacheStateMachineTest
     @Test
     void entriesExpireInLogTimeLazilyAndBySweep()
     {
-        try (CacheStateMachine cache = new CacheStateMachine(
-            context(CachePolicy.LRU).defaultTtlNanos(10 * SECOND).sweepBudget(64), Fences.NONE))
+        try (CacheStateMachine cache = tenSecondTtlSweptWhole())
         {
             final CacheHarness h = new CacheHarness(cache);
             h.timestamp = SECOND;
@@ -110,6 +120,45 @@ class CacheStateMachineTest
             h.timestamp = 11 * SECOND;
             assertThat(h.stats()[4]).as("the sweep removed the due entry without any access").isZero();
             assertThat(cache.expirations()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * A clear leaves the old records in place (only the index is emptied): the TTL sweep, which walks slots by
+     * number, must not take them for live entries, and new entries must get every slot back.
+     */
+    @Test
+    void afterAClearTheSweepAndNewEntriesIgnoreTheOldRecords()
+    {
+        try (CacheStateMachine cache = tenSecondTtlSweptWhole())
+        {
+            final CacheHarness h = new CacheHarness(cache);
+            h.timestamp = SECOND;
+            for (int i = 0; i < 64; i++)
+            {
+                assertThat(h.put(bytes("old-" + i), bytes("v" + i)).status()).isEqualTo(Status.OK);
+            }
+            assertThat(h.clear().status()).isEqualTo(Status.OK);
+            h.timestamp = 2 * SECOND;
+            assertThat(h.put(bytes("new"), bytes("v")).status()).isEqualTo(Status.OK);
+            h.timestamp = 13 * SECOND;
+            // Taking an old record for a live entry would look for its word in the emptied index without end.
+            final long[] stats = assertTimeoutPreemptively(Duration.ofSeconds(30), h::stats);
+            assertThat(stats[4]).as("the sweep removed the new entry once it was due").isZero();
+            assertThat(cache.expirations()).as("and no old record, though they are all past due").isEqualTo(1);
+            assertThat(cache.evictions()).isZero();
+
+            for (int i = 0; i < 64; i++)
+            {
+                assertThat(h.put(bytes("again-" + i), bytes("w" + i)).status()).isEqualTo(Status.OK);
+            }
+            assertThat(cache.entries()).isEqualTo(64);
+            assertThat(cache.evictions()).as("every slot came back after the clear").isZero();
+            for (int i = 0; i < 64; i++)
+            {
+                assertThat(h.get(bytes("again-" + i)).value()).isEqualTo(bytes("w" + i));
+                assertThat(h.get(bytes("old-" + i)).status()).isEqualTo(Status.NOT_FOUND);
+            }
         }
     }
 
@@ -343,6 +392,50 @@ class CacheStateMachineTest
         }
     }
 
+    /**
+     * After a clear, new entries take the slots a fresh cache would, without the clear having written them: a
+     * snapshot must carry where the unused ones start, or a restored replica would hand out slots still in use.
+     */
+    @ParameterizedTest
+    @EnumSource(CachePolicy.class)
+    void aSnapshotAfterAClearRestoresAReplicaThatGoesOnAsTheOriginal(final CachePolicy policy)
+    {
+        try (CacheStateMachine original = new CacheStateMachine(context(policy), Fences.NONE);
+            CacheStateMachine restored = new CacheStateMachine(context(policy), Fences.NONE))
+        {
+            final CacheHarness ho = new CacheHarness(original);
+            for (int i = 0; i < 200; i++)
+            {
+                ho.put(bytes("before-" + i), new byte[i % 80]);
+            }
+            assertThat(ho.clear().status()).isEqualTo(Status.OK);
+            for (int i = 0; i < 10; i++)
+            {
+                ho.put(bytes("after-" + i), new byte[10 * i]);
+            }
+            final InMemorySnapshot snapshot = new InMemorySnapshot();
+            original.snapshot(snapshot);
+            restored.restore(snapshot.rewind());
+            assertThat(restored.checksum()).isEqualTo(original.checksum());
+
+            final CacheHarness hr = new CacheHarness(restored);
+            hr.index = ho.index;
+            hr.timestamp = ho.timestamp;
+            for (int i = 10; i < 150; i++)
+            {
+                final byte[] value = new byte[1 + i % 79];
+                value[0] = (byte)i;
+                assertThat(hr.put(bytes("after-" + i), value)).isEqualTo(ho.put(bytes("after-" + i), value));
+                assertThat(restored.checksum()).as("after put %d", i).isEqualTo(original.checksum());
+            }
+            for (int i = 0; i < 150; i++)
+            {
+                assertThat(hr.get(bytes("after-" + i))).isEqualTo(ho.get(bytes("after-" + i)));
+            }
+            assertThat(original.evictions()).as("the restored replica also evicted as the original").isPositive();
+        }
+    }
+
     @Test
     void aSnapshotOfAnotherGeometryIsRefusedAndChangesNothing()
     {
@@ -360,27 +453,39 @@ class CacheStateMachineTest
         }
     }
 
-    @Test
-    void aSnapshotOfAnOlderFormatIsRefusedClearlyAndChangesNothing()
+    /**
+     * A snapshot with one bad header field: an older format (8), or a first unused slot (124) or block (128) outside
+     * this cache of 64 slots and 256 blocks. The restore is refused with MALFORMED, says why, and changes nothing.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "8, 3, format 3 cannot be restored",
+        "124, -1, as the first unused",
+        "124, 65, as the first unused",
+        "128, 63, as the first unused",
+        "128, 257, as the first unused"})
+    void aSnapshotWithABadHeaderFieldIsRefusedClearlyAndChangesNothing(
+        final int offset, final int value, final String reason)
     {
-        try (CacheStateMachine older = new CacheStateMachine(context(CachePolicy.LFU), Fences.NONE);
+        try (CacheStateMachine other = new CacheStateMachine(context(CachePolicy.LFU), Fences.NONE);
             CacheStateMachine cache = new CacheStateMachine(context(CachePolicy.LFU), Fences.NONE))
         {
-            new CacheHarness(older).put(bytes("old"), bytes("v"));
+            new CacheHarness(other).put(bytes("other"), bytes("v"));
             new CacheHarness(cache).put(bytes("k"), bytes("v"));
             final long before = cache.checksum();
             final InMemorySnapshot snapshot = new InMemorySnapshot();
-            older.snapshot(snapshot);
+            other.snapshot(snapshot);
             final UnsafeBuffer bytes = new UnsafeBuffer(new byte[snapshot.length()]);
             bytes.putBytes(0, snapshot.buffer(), 0, snapshot.length());
-            bytes.putInt(8, 3);
-            final InMemorySnapshot formatThree = new InMemorySnapshot();
-            formatThree.write(bytes, 0, bytes.capacity());
-            assertThatThrownBy(() -> cache.restore(formatThree.rewind()))
+            bytes.putInt(offset, value);
+            final InMemorySnapshot changed = new InMemorySnapshot();
+            changed.write(bytes, 0, bytes.capacity());
+            assertThatThrownBy(() -> cache.restore(changed.rewind()))
                 .isInstanceOf(GridException.class)
-                .hasMessageContaining("format 3 cannot be restored")
+                .hasMessageContaining(reason)
                 .satisfies(ex -> assertThat(((GridException)ex).status()).isEqualTo(Status.MALFORMED));
             assertThat(cache.checksum()).isEqualTo(before);
+            assertThat(new CacheHarness(cache).get(bytes("k")).value()).isEqualTo(bytes("v"));
         }
     }
 
