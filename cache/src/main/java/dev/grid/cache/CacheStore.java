@@ -25,7 +25,8 @@ import java.lang.invoke.VarHandle;
  *     <li>index: {@link HashIndex}, cache-line buckets of 4-byte words {@code tag << slotBits | slot} and an
  *     overflow count;</li>
  *     <li>an entry's key then value form one stream over its home block and then overflow blocks;</li>
- *     <li>block links: one int per block, the next block of the entry (or of the free list), -1 at the end;</li>
+ *     <li>block links: one int per block, the next block of the entry (or of the free list), -1 at the end;
+ *     blocks at or beyond the first unused one hold stale links, on no chain;</li>
  *     <li>reader header: the epoch seqlock and the published log time, one cache line each;</li>
  *     <li>LFU only: the member array of {@link LfuOrder}, {@value LfuOrder#MEMBER_LENGTH} bytes per slot.</li>
  * </ul>
