@@ -49,7 +49,7 @@ public final class HitRatioReport
         final Path dir = Path.of(args.length > 0 ? args[0] : "../shared/traces");
         final int seeds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         System.out.println("| trace | capacity | ours LRU | exact LRU | ours LFU (default seed) | ours LFU, " + seeds +
-            " seeds: mean [min, max] | Redis LFU, " + seeds + " seeds: mean [min, max] | ours mean - Redis mean | " +
+            " seeds: mean [min, max] | Redis LFU, " + seeds + " seeds: mean [min, max] | ours mean - Redis mean, 95% interval | " +
             "ours LRU + TinyLFU | ours LFU + TinyLFU | Caffeine W-TinyLFU | Belady OPT |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (final Trace trace : TRACES)
@@ -76,9 +76,9 @@ public final class HitRatioReport
                 final double caffeine = caffeine(keys, capacity);
                 final double belady = belady(keys, capacity);
                 System.out.printf(Locale.ROOT,
-                    "| %s | %d | %.4f | %.4f | %.4f | %s | %s | %+.4f | %.4f | %.4f | %.4f | %.4f |%n",
+                    "| %s | %d | %.4f | %.4f | %.4f | %s | %s | %s | %.4f | %.4f | %.4f | %.4f |%n",
                     trace.file(), capacity, oursLru, exactLru, oursLfu, spread(oursSeeds), spread(redisSeeds),
-                    mean(oursSeeds) - mean(redisSeeds), lruAdmission, lfuAdmission, caffeine, belady);
+                    difference(oursSeeds, redisSeeds), lruAdmission, lfuAdmission, caffeine, belady);
             }
         }
     }
@@ -86,6 +86,36 @@ public final class HitRatioReport
     private static double mean(final double[] values)
     {
         return Arrays.stream(values).average().orElseThrow();
+    }
+
+    /**
+     * @return the difference of the means with its 95% interval, {@code +d [low, high]}: Welch's, by the normal
+     * approximation (1.96 standard errors), which needs some tens of seeds per side to be fair; "n/a" for one seed.
+     */
+    static String difference(final double[] ours, final double[] theirs)
+    {
+        final double difference = mean(ours) - mean(theirs);
+        if (ours.length < 2 || theirs.length < 2)
+        {
+            return String.format(Locale.ROOT, "%+.4f [n/a]", difference);
+        }
+        final double halfWidth = 1.96 * Math.sqrt(variance(ours) / ours.length + variance(theirs) / theirs.length);
+        return String.format(Locale.ROOT, "%+.4f [%+.4f, %+.4f]", difference, difference - halfWidth,
+            difference + halfWidth);
+    }
+
+    /**
+     * @return the sample variance (n - 1 in the denominator).
+     */
+    static double variance(final double[] values)
+    {
+        final double mean = mean(values);
+        double squares = 0;
+        for (final double value : values)
+        {
+            squares += (value - mean) * (value - mean);
+        }
+        return squares / (values.length - 1);
     }
 
     private static String spread(final double[] values)
