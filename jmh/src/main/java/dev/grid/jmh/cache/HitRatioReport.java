@@ -21,10 +21,11 @@ import java.util.TreeMap;
  * Hit ratios on the real traces in shared/traces: our off-heap LRU and LFU (replayed through the state machine,
  * as {@code bin/grid trace} does; our LFU also with several {@code lfuSeed}s), an exact LRU reference, Redis's
  * allkeys-lfu ({@link SampledLfu}, a plain-Java transcription with its own random numbers, run with as many seeds:
- * mean, min and max), our W-TinyLFU admission option, Caffeine (W-TinyLFU) and Belady's optimum. Prints a Markdown
- * table.
+ * mean, min and max, and the difference of the two LFUs' means with its 95% interval), our W-TinyLFU admission
+ * option, Caffeine (W-TinyLFU) and Belady's optimum. Prints a Markdown table.
  * <p>
- * {@code java -cp jmh/target/benchmarks.jar dev.grid.jmh.cache.HitRatioReport TRACES_DIR [SEEDS]}
+ * {@code java -cp jmh/target/benchmarks.jar dev.grid.jmh.cache.HitRatioReport TRACES_DIR [SEEDS]} (30 seeds unless
+ * told).
  */
 public final class HitRatioReport
 {
@@ -47,10 +48,11 @@ public final class HitRatioReport
     public static void main(final String[] args) throws Exception
     {
         final Path dir = Path.of(args.length > 0 ? args[0] : "../shared/traces");
-        final int seeds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        final int seeds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         System.out.println("| trace | capacity | ours LRU | exact LRU | ours LFU (default seed) | ours LFU, " + seeds +
-            " seeds: mean [min, max] | Redis LFU, " + seeds + " seeds: mean [min, max] | ours mean - Redis mean, 95% interval | " +
-            "ours LRU + TinyLFU | ours LFU + TinyLFU | Caffeine W-TinyLFU | Belady OPT |");
+            " seeds: mean [min, max] | Redis LFU, " + seeds + " seeds: mean [min, max] | " +
+            "ours mean - Redis mean, 95% interval | ours LRU + TinyLFU | ours LFU + TinyLFU | Caffeine W-TinyLFU | " +
+            "Belady OPT |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (final Trace trace : TRACES)
         {
@@ -107,7 +109,7 @@ public final class HitRatioReport
     /**
      * @return the sample variance (n - 1 in the denominator).
      */
-    static double variance(final double[] values)
+    private static double variance(final double[] values)
     {
         final double mean = mean(values);
         double squares = 0;
