@@ -67,6 +67,14 @@ final class LfuOrder implements EvictionOrder
     private final int[] drawn = new int[MAX_SAMPLES];
     private final long[] drawnEntries = new long[MAX_SAMPLES];
     private final long[] drawnHashes = new long[MAX_SAMPLES];
+    /**
+     * The positions in {@link #drawn} are a function of the generator's state before they were drawn
+     * ({@code drawnFrom}) and the member count ({@code drawnMemberCount}); {@code drawnTo} is the state after them.
+     * Not replicated: a round that finds other values draws its own, the same positions either way.
+     */
+    private long drawnFrom;
+    private long drawnTo;
+    private int drawnMemberCount;
     private long victimHash;
     /** The sum of {@link #touchBestCandidate()}'s loads, kept only so that they are not optimised away. */
     private int touched;
@@ -258,12 +266,38 @@ final class LfuOrder implements EvictionOrder
 
     /**
      * Offers {@code min(samples, members)} distinct members, drawn uniformly with Floyd's algorithm, to the pool.
-     * The positions are drawn first and the members loaded together before any is offered, so their (random,
-     * usually uncached) loads overlap instead of waiting for one another behind the pool's comparisons.
+     * The members are loaded together before any is offered, so their (random, usually uncached) loads overlap
+     * instead of waiting for one another behind the pool's comparisons.
      */
     private void populatePool()
     {
         final int count = Math.min(samples, memberCount);
+        if (drawnFrom != random || drawnMemberCount != memberCount)
+        {
+            drawPositions(count);
+            touched = touchBestCandidate();
+        }
+        random = drawnTo;
+        for (int d = 0; d < count; d++)
+        {
+            drawnEntries[d] = memberAt(drawn[d]);
+            drawnHashes[d] = hashAt(drawn[d]);
+        }
+        for (int d = 0; d < count; d++)
+        {
+            final long entry = drawnEntries[d];
+            offer(slotOf(entry), drawnHashes[d], LfuCounter.MAX - decayedCount(entry), drawn[d]);
+        }
+    }
+
+    /**
+     * Draws the positions of the next round's samples into {@link #drawn} without advancing the replicated
+     * generator (see {@link #drawnFrom}).
+     */
+    private void drawPositions(final int count)
+    {
+        final long before = random;
+        drawnFrom = before;
         for (int j = memberCount - count, d = 0; j < memberCount; j++, d++)
         {
             final int t = nextInt(j + 1);
@@ -278,22 +312,27 @@ final class LfuOrder implements EvictionOrder
             }
             drawn[d] = position;
         }
-        touched = touchBestCandidate();
-        for (int d = 0; d < count; d++)
-        {
-            drawnEntries[d] = memberAt(drawn[d]);
-            drawnHashes[d] = hashAt(drawn[d]);
-        }
-        for (int d = 0; d < count; d++)
-        {
-            final long entry = drawnEntries[d];
-            offer(slotOf(entry), drawnHashes[d], LfuCounter.MAX - decayedCount(entry), drawn[d]);
-        }
+        drawnTo = random;
+        random = before;
+        drawnMemberCount = memberCount;
     }
 
+    /**
+     * Loads the pool's best candidate (see {@link #touchBestCandidate()}) and the members the next round of
+     * sampling would draw now: the round's positions are drawn ahead from a copy of the generator's state, and
+     * reused by that round if nothing drew or changed the membership in between (a put of a new key), so the
+     * samples' cache misses overlap with the candidate's and with the new key's lookup instead of following them.
+     */
     public int touchNextVictim()
     {
-        return touchBestCandidate();
+        final int count = Math.min(samples, memberCount);
+        drawPositions(count);
+        int sum = touchBestCandidate();
+        for (int d = 0; d < count; d++)
+        {
+            sum += (int)memberAt(drawn[d]);
+        }
+        return sum;
     }
 
     /**
