@@ -530,7 +530,13 @@ final class CacheStore implements AutoCloseable
         makeRoom(blocksNeeded - 1, 1);
         final int slot = takeSlot();
         final int offset = slot * stride;
-        blockLinks.putInt(slot * Integer.BYTES, blocksNeeded > 1 ? takeBlocks(blocksNeeded - 1) : NONE);
+        // A slot taken has no overflow blocks (takeSlot), so a one-block entry leaves its link alone: writing it
+        // would be a cache miss on every put with eviction whose victim lies far from the last one.
+        assert NONE == blockLinks.getInt(slot * Integer.BYTES) : "a free slot with overflow blocks";
+        if (blocksNeeded > 1)
+        {
+            blockLinks.putInt(slot * Integer.BYTES, takeBlocks(blocksNeeded - 1));
+        }
 
         beginWrite(offset);
         slots.putLong(offset + HASH_OFFSET, hash);
@@ -766,7 +772,8 @@ final class CacheStore implements AutoCloseable
     }
 
     /**
-     * A free slot: the last one freed, else the first unused (a fresh cache's order either way).
+     * A free slot, whose link is NONE (it owns no overflow blocks): the last one freed, else the first unused (a
+     * fresh cache's order either way).
      */
     private int takeSlot()
     {
@@ -780,6 +787,8 @@ final class CacheStore implements AutoCloseable
         {
             assert firstUnusedSlot < maxEntries : "no free slot";
             slot = firstUnusedSlot++;
+            // The only link a clear leaves stale (and fresh memory holds 0): a freed slot's is already NONE.
+            blockLinks.putInt(slot * Integer.BYTES, NONE);
         }
         freeSlotCount--;
         return slot;

@@ -33,6 +33,10 @@ public class CaffeineBenchmark
     @Param(Workload.DEFAULT_ENTRIES)
     public int entries;
 
+    /** As {@link GridCacheBenchmark#readAllAfterFill}: every key read once, in the same random order. */
+    @Param("false")
+    public boolean readAllAfterFill;
+
     private Workload workload;
     private final ByteBuffer probe = ByteBuffer.allocate(Workload.KEY_LENGTH);
     private Cache<ByteBuffer, byte[]> cache;
@@ -46,6 +50,13 @@ public class CaffeineBenchmark
         for (int i = 0; i < entries; i++)
         {
             cache.put(key(i), new byte[Workload.VALUE_LENGTH]);
+        }
+        if (readAllAfterFill)
+        {
+            for (final int id : workload.shuffledPresentIds())
+            {
+                get(id);
+            }
         }
         cache.cleanUp();
         nextNewId = 2L * entries;

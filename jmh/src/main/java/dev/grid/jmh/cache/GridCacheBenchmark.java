@@ -6,6 +6,7 @@ import dev.grid.cache.CacheContext;
 import dev.grid.cache.CachePolicy;
 import dev.grid.cache.CacheReader;
 import dev.grid.cache.CacheStateMachine;
+import dev.grid.cache.KeyHash;
 import dev.grid.core.Fences;
 import dev.grid.sbe.CachePutMode;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -48,6 +49,15 @@ public class GridCacheBenchmark
     @Param(Workload.DEFAULT_ENTRIES)
     public int entries;
 
+    /**
+     * After the fill, read every key once in a random order, counted as the leader counts reads (access hints).
+     * The fill alone leaves the eviction order in insertion order, so that LRU's victims are neighbours in memory
+     * (and stay so: each new key reuses its victim's slot); after the reads they are spread over memory, as after
+     * any period of random reads.
+     */
+    @Param("false")
+    public boolean readAllAfterFill;
+
     private Workload workload;
     private final CacheCommands commands = new CacheCommands();
     private final UnsafeBuffer command = new UnsafeBuffer(new byte[4096]);
@@ -76,6 +86,19 @@ public class GridCacheBenchmark
         for (int i = 0; i < entries; i++)
         {
             put(i);
+        }
+        if (readAllAfterFill)
+        {
+            for (final int id : workload.shuffledPresentIds())
+            {
+                if (hintCommand.isFull())
+                {
+                    applyHints();
+                }
+                key(id);
+                hintCommand.add(KeyHash.hash(key, 0, Workload.KEY_LENGTH));
+            }
+            applyHints();
         }
         nextNewId = 2L * entries;
     }
@@ -136,13 +159,18 @@ public class GridCacheBenchmark
     @OperationsPerInvocation(HINTS_PER_COMMAND)
     public int applyAccessHint()
     {
-        hintCommand.reset();
         for (int i = 0; i < HINTS_PER_COMMAND; i++)
         {
             key(workload.nextPresent());
-            hintCommand.add(dev.grid.cache.KeyHash.hash(key, 0, Workload.KEY_LENGTH));
+            hintCommand.add(KeyHash.hash(key, 0, Workload.KEY_LENGTH));
         }
+        return applyHints();
+    }
+
+    private int applyHints()
+    {
         final int length = hintCommand.encode(command, 0);
+        hintCommand.reset();
         index++;
         cache.onLogTime(index, index);
         return cache.apply(index, index, 1, index, command, 0, length, response, 0);

@@ -23,9 +23,10 @@ import java.util.concurrent.TimeUnit;
  * The host's memory latency: one dependent load per operation, chasing a random cycle through one int per cache
  * line of {@code mebibytes} of off-heap memory allocated as the cache allocates its own ({@link OffHeapMemory},
  * huge pages or not), so no load can start before the previous one ends. Small regions measure the CPU caches,
- * large ones a cache miss to memory, TLB included. The cache benchmarks' times are read against it: an operation
- * that must wait for two random loads from memory, one after the other, cannot take less than twice the large
- * region's time.
+ * large ones a cache miss to memory, TLB included ({@link #dependentLoad}). The cache benchmarks' times are read
+ * against it: an operation that must wait for two random loads from memory, one after the other, takes at least
+ * twice the large region's time unless consecutive operations overlap, which only operations of a few dozen
+ * instructions do ({@link #independentLoad}, {@link #twoDependentLoads}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,6 +47,9 @@ public class MemoryLatencyBenchmark
     private OffHeapMemory memory;
     private UnsafeBuffer next;
     private int position;
+    /** Precomputed random line offsets: the independent operations' addresses. */
+    private final int[] randomLines = new int[1 << 20];
+    private int cursor;
 
     @Setup(Level.Trial)
     public void setUp()
@@ -70,6 +74,10 @@ public class MemoryLatencyBenchmark
         {
             next.putInt(order[i] * LINE, order[(i + 1) % lines] * LINE);
         }
+        for (int i = 0; i < randomLines.length; i++)
+        {
+            randomLines[i] = random.nextInt(lines) * LINE;
+        }
     }
 
     @TearDown(Level.Trial)
@@ -82,5 +90,26 @@ public class MemoryLatencyBenchmark
     public int dependentLoad()
     {
         return position = next.getInt(position);
+    }
+
+    /**
+     * One random load per operation whose address does not depend on the previous operation's, so the CPU can
+     * overlap consecutive operations' misses: the time per operation is the memory's throughput for random loads,
+     * not its latency. An operation much larger than this one (a cache get) overlaps far less, since the CPU can
+     * only look a bounded number of instructions past a load it waits for.
+     */
+    @Benchmark
+    public int independentLoad()
+    {
+        return next.getInt(randomLines[cursor++ & (randomLines.length - 1)]);
+    }
+
+    /**
+     * Two dependent random loads per operation (an index, then the record it names), independent across operations.
+     */
+    @Benchmark
+    public int twoDependentLoads()
+    {
+        return next.getInt(next.getInt(randomLines[cursor++ & (randomLines.length - 1)]));
     }
 }

@@ -2,6 +2,8 @@ package dev.grid.jmh.cache;
 
 import dev.grid.cache.KeyHash;
 
+import java.util.SplittableRandom;
+
 /**
  * The issue's workload, shared by our caches and the peers: 1M entries, 16-byte keys, 64-byte values, uniformly
  * random keys. Key {@code i} is {@code (i, mix(i))} as two little-endian longs; the random sequences are precomputed
@@ -49,6 +51,28 @@ final class Workload
     int nextAbsent()
     {
         return entries + presentIds[cursor++ & MASK];
+    }
+
+    /**
+     * Every id of the initial fill once, in an order that is random and the same for every cache: the
+     * {@code readAllAfterFill} parameter's reads.
+     */
+    int[] shuffledPresentIds()
+    {
+        final int[] ids = new int[entries];
+        for (int i = 0; i < entries; i++)
+        {
+            ids[i] = i;
+        }
+        final SplittableRandom random = new SplittableRandom(0x5DEECE66DL);
+        for (int i = entries - 1; i > 0; i--)
+        {
+            final int j = random.nextInt(i + 1);
+            final int id = ids[i];
+            ids[i] = ids[j];
+            ids[j] = id;
+        }
+        return ids;
     }
 
     static long keyHigh(final long id)
