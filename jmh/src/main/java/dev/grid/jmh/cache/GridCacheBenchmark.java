@@ -93,12 +93,12 @@ public class GridCacheBenchmark
             {
                 if (hintCommand.isFull())
                 {
-                    applyHints();
+                    applyHintsOrThrow();
                 }
                 key(id);
                 hintCommand.add(KeyHash.hash(key, 0, Workload.KEY_LENGTH));
             }
-            applyHints();
+            applyHintsOrThrow();
         }
         nextNewId = 2L * entries;
     }
@@ -165,6 +165,15 @@ public class GridCacheBenchmark
             hintCommand.add(KeyHash.hash(key, 0, Workload.KEY_LENGTH));
         }
         return applyHints();
+    }
+
+    /** A {@code CacheAccessHints} command answers nothing (0 bytes) unless it is refused. */
+    private void applyHintsOrThrow()
+    {
+        if (0 != applyHints())
+        {
+            throw new IllegalStateException("the cache refused an access hints command");
+        }
     }
 
     private int applyHints()
