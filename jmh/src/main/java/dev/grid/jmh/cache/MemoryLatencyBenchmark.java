@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * huge pages or not), so no load can start before the previous one ends. Small regions measure the CPU caches,
  * large ones a cache miss to memory, TLB included ({@link #dependentLoad}). The cache benchmarks' times are read
  * against it: an operation that must wait for two random loads from memory, one after the other, takes at least
- * twice the large region's time unless consecutive operations overlap, which only operations of a few dozen
- * instructions do ({@link #independentLoad}, {@link #twoDependentLoads}).
+ * twice the large region's time unless consecutive operations overlap: operations as small as
+ * {@link #independentLoad} and {@link #twoDependentLoads} do, a cache get barely does (docs/benchmarks.md).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
