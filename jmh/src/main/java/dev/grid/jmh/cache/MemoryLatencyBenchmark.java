@@ -55,19 +55,8 @@ public class MemoryLatencyBenchmark
     public void setUp()
     {
         final int lines = mebibytes * 1024 * 1024 / LINE;
-        final int[] order = new int[lines];
-        for (int i = 0; i < lines; i++)
-        {
-            order[i] = i;
-        }
         final SplittableRandom random = new SplittableRandom(42);
-        for (int i = lines - 1; i > 0; i--)
-        {
-            final int j = random.nextInt(i + 1);
-            final int line = order[i];
-            order[i] = order[j];
-            order[j] = line;
-        }
+        final int[] order = Workload.permutation(lines, random);
         memory = OffHeapMemory.allocate(lines * LINE, hugePages);
         next = memory.buffer();
         for (int i = 0; i < lines; i++)

@@ -59,20 +59,27 @@ final class Workload
      */
     int[] shuffledPresentIds()
     {
-        final int[] ids = new int[entries];
-        for (int i = 0; i < entries; i++)
+        return permutation(entries, new SplittableRandom(0x5DEECE66DL));
+    }
+
+    /**
+     * @return 0 .. count - 1 in a uniformly random order (Fisher-Yates), drawn from {@code random}.
+     */
+    static int[] permutation(final int count, final SplittableRandom random)
+    {
+        final int[] values = new int[count];
+        for (int i = 0; i < count; i++)
         {
-            ids[i] = i;
+            values[i] = i;
         }
-        final SplittableRandom random = new SplittableRandom(0x5DEECE66DL);
-        for (int i = entries - 1; i > 0; i--)
+        for (int i = count - 1; i > 0; i--)
         {
             final int j = random.nextInt(i + 1);
-            final int id = ids[i];
-            ids[i] = ids[j];
-            ids[j] = id;
+            final int value = values[i];
+            values[i] = values[j];
+            values[j] = value;
         }
-        return ids;
+        return values;
     }
 
     static long keyHigh(final long id)
