@@ -72,7 +72,7 @@ final class CacheStore implements AutoCloseable
      * header's unused marks (format 4, before it: with admission over LRU the main order is segmented; format 3: the
      * index is bucketed and an LFU member holds its key hash; older formats are refused).
      */
-    private static final int SNAPSHOT_FORMAT = 5;
+    private static final int SNAPSHOT_FORMAT = 6;
     private static final int SNAPSHOT_HEADER_LENGTH = 136;
 
     final CacheContext context;
@@ -1167,7 +1167,7 @@ final class CacheStore implements AutoCloseable
             throw new GridException(Status.MALFORMED, "cache snapshot format " + format + " cannot be restored: " +
                 "this build reads format " + SNAPSHOT_FORMAT + " (format 3 changed the index and the LFU member " +
                 "array, format 4 the main order of admission over LRU, format 5 how free slots and blocks are " +
-                "kept); install a snapshot taken by a node of this build");
+                "kept, format 6 added the LFU's sweep hand); install a snapshot taken by a node of this build");
         }
         if (stateScratch.getInt(12) != context.policy().ordinal() || stateScratch.getInt(16) != maxEntries ||
             stateScratch.getInt(20) != blockSize || stateScratch.getInt(24) != blockCount ||

@@ -26,11 +26,19 @@ import static dev.grid.cache.CacheStore.DETACHED_LFU_OFFSET;
  * starts at {@link LfuCounter#INITIAL}.
  * <p>
  * Eviction (Redis's evictionPoolPopulate and performEvictions): {@code samples} distinct members are drawn
- * uniformly (Floyd's algorithm) and offered to a pool of {@value #POOL_SIZE} candidates sorted by idle
+ * uniformly (Floyd's algorithm), or with {@code lfuSweep} taken in turn by a hand that sweeps the member array,
+ * and offered to a pool of {@value #POOL_SIZE} candidates sorted by idle
  * ({@code 255 - decayed count}) as Redis inserts them; then the pool is taken from its best end: a candidate whose
  * slot no longer holds a member of that key hash is a ghost and dropped, the first real one is the victim. If every
  * candidate was a ghost the pool is empty and one more round of sampling finds a member: at most two rounds, so the
  * cost per eviction is bounded.
+ * <p>
+ * Why a sweep: a uniform sample makes the victim a random entry, whose record, member and index bucket are cache
+ * misses on every eviction. The hand's victims are neighbours in the member array, and a new entry takes its
+ * victim's slot and, once the next eviction moves it there, a position in the hand's trail: so the members near
+ * the hand name slots evicted one after another, and successive victims' records are neighbours in memory too.
+ * The price is a different policy: a new entry is not sampled until the hand comes round again (maxEntries /
+ * samples evictions later), and every entry is sampled once a round instead of at random intervals.
  * <p>
  * Every random draw (samples and counter increments) comes from a SplitMix64 generator whose state is replicated
  * (snapshots, checksum): it starts from the configured {@code lfuSeed} and advances only when the log's commands
@@ -44,6 +52,7 @@ final class LfuOrder implements EvictionOrder
     static final int MAX_SAMPLES = 64;
     private static final long GOLDEN_GAMMA = 0x9E37_79B9_7F4A_7C15L;
     private static final int POOL_STATE_OFFSET = 24;
+    private static final int HAND_STATE_LENGTH = 8;
     private static final int SLOT_MASK = 0xFF_FFFF;
     /** Bytes per member: the entry, then the key hash. */
     static final int MEMBER_LENGTH = 16;
@@ -54,6 +63,7 @@ final class LfuOrder implements EvictionOrder
     private final UnsafeBuffer members;
     private final HashIndex index;
     private final int samples;
+    private final boolean sweep;
     private final int logFactor;
     private final long decayNanos;
     private final int[] poolSlots = new int[POOL_SIZE];
@@ -81,6 +91,8 @@ final class LfuOrder implements EvictionOrder
     private int memberCount;
     private long period;
     private long random;
+    /** With {@link #sweep}: the member position the next round samples first (wraps to 0 at the member count). */
+    private int hand;
 
     /**
      * @param slots   the slot records.
@@ -101,6 +113,7 @@ final class LfuOrder implements EvictionOrder
         this.stride = stride;
         this.members = members;
         this.samples = context.lfuSamples();
+        this.sweep = context.lfuSweep();
         this.logFactor = context.lfuLogFactor();
         this.decayNanos = context.lfuDecayNanos();
         this.random = context.lfuSeed();
@@ -272,7 +285,12 @@ final class LfuOrder implements EvictionOrder
     private void populatePool()
     {
         final int count = Math.min(samples, memberCount);
-        if (drawnFrom != random || drawnMemberCount != memberCount)
+        if (sweep)
+        {
+            drawPositions(count);
+            hand = drawn[count - 1] + 1;
+        }
+        else if (drawnFrom != random || drawnMemberCount != memberCount)
         {
             drawPositions(count);
             touched = touchBestCandidate();
@@ -292,10 +310,21 @@ final class LfuOrder implements EvictionOrder
 
     /**
      * Draws the positions of the next round's samples into {@link #drawn} without advancing the replicated
-     * generator (see {@link #drawnFrom}).
+     * generator (see {@link #drawnFrom}) or the hand.
      */
     private void drawPositions(final int count)
     {
+        if (sweep)
+        {
+            int position = hand < memberCount ? hand : 0;
+            for (int d = 0; d < count; d++)
+            {
+                drawn[d] = position;
+                position = position + 1 < memberCount ? position + 1 : 0;
+            }
+            drawnTo = random;
+            return;
+        }
         final long before = random;
         drawnFrom = before;
         for (int j = memberCount - count, d = 0; j < memberCount; j++, d++)
@@ -430,6 +459,7 @@ final class LfuOrder implements EvictionOrder
     public void clear()
     {
         memberCount = 0;
+        hand = 0;
         for (int k = 0; k < POOL_SIZE; k++)
         {
             emptyPoolEntry(k);
@@ -438,7 +468,7 @@ final class LfuOrder implements EvictionOrder
 
     public int stateLength()
     {
-        return POOL_STATE_OFFSET + POOL_SIZE * 16;
+        return POOL_STATE_OFFSET + POOL_SIZE * 16 + HAND_STATE_LENGTH;
     }
 
     public void writeState(final UnsafeBuffer buffer, final int offset)
@@ -453,6 +483,7 @@ final class LfuOrder implements EvictionOrder
             buffer.putInt(entry + 4, poolIdle[k]);
             buffer.putLong(entry + 8, poolHashes[k]);
         }
+        buffer.putLong(offset + POOL_STATE_OFFSET + POOL_SIZE * 16, hand);
     }
 
     public void readState(final UnsafeBuffer buffer, final int offset)
@@ -468,11 +499,12 @@ final class LfuOrder implements EvictionOrder
             poolHashes[k] = buffer.getLong(entry + 8);
             poolPositionHints[k] = 0;
         }
+        hand = (int)buffer.getLong(offset + POOL_STATE_OFFSET + POOL_SIZE * 16);
     }
 
     public void checksumState(final StateChecksum checksum)
     {
-        checksum.update(period).update(random).update(memberCount);
+        checksum.update(period).update(random).update(memberCount).update(hand);
         for (int k = 0; k < POOL_SIZE; k++)
         {
             checksum.update(poolSlots[k]).update(poolIdle[k]).update(poolHashes[k]);

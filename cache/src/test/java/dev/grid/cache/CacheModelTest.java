@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * putAll, access hints, clear, bad input, fenced writes, TTLs, time jumps) applied to the off-heap cache and to
  * {@link ReferenceCache}; after every command the responses, the whole replicated order (LRU: the eviction order;
  * LFU: the member array with every score, so every sampled eviction decision and every counter), the stats and the
- * budgets must agree. LFU runs with 1, 5 and more samples than entries; admission both where bytes and where the
+ * budgets must agree. LFU runs with 1, 5 and more samples than entries,
+ * sampled uniformly and by the sweep; admission both where bytes and where the
  * entry count bind. Longer runs:
  * {@code -Dgrid.cache.model.ops=1000000}.
  */
@@ -41,16 +42,19 @@ class CacheModelTest
     static Stream<Arguments> configurations()
     {
         return Stream.of(
-            Arguments.of(CachePolicy.LRU, 0L, 5, false, 1L, BYTES_BOUND),
-            Arguments.of(CachePolicy.LFU, 0L, 5, false, 2L, BYTES_BOUND),
-            Arguments.of(CachePolicy.LRU, 20 * DECAY, 5, false, 3L, BYTES_BOUND),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, false, 4L, BYTES_BOUND),
-            Arguments.of(CachePolicy.LFU, 0L, 1, false, 5L, BYTES_BOUND),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, 40, false, 6L, BYTES_BOUND),
-            Arguments.of(CachePolicy.LRU, 0L, 5, true, 7L, BYTES_BOUND),
-            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, true, 8L, BYTES_BOUND),
-            Arguments.of(CachePolicy.LRU, 0L, 5, true, 9L, COUNT_BOUND),
-            Arguments.of(CachePolicy.LFU, 0L, 5, true, 10L, COUNT_BOUND));
+            Arguments.of(CachePolicy.LRU, 0L, 5, false, false, 1L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 0L, 5, false, false, 2L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LRU, 20 * DECAY, 5, false, false, 3L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, false, false, 4L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 0L, 1, false, false, 5L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, 40, false, false, 6L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LRU, 0L, 5, false, true, 7L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, false, true, 8L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LRU, 0L, 5, false, true, 9L, COUNT_BOUND),
+            Arguments.of(CachePolicy.LFU, 0L, 5, false, true, 10L, COUNT_BOUND),
+            Arguments.of(CachePolicy.LFU, 20 * DECAY, 5, true, false, 11L, BYTES_BOUND),
+            Arguments.of(CachePolicy.LFU, 0L, 40, true, false, 12L, COUNT_BOUND),
+            Arguments.of(CachePolicy.LFU, 0L, 5, true, true, 13L, COUNT_BOUND));
     }
 
     private static final Fences FENCES = (lockName, offset, length, token) ->
@@ -63,6 +67,7 @@ class CacheModelTest
         final CachePolicy policy,
         final long defaultTtl,
         final int lfuSamples,
+        final boolean lfuSweep,
         final boolean admission,
         final long seed,
         final int memoryBudgetBytes)
@@ -72,6 +77,7 @@ class CacheModelTest
             .maxEntries(MAX_ENTRIES).blockSize(32).memoryBudgetBytes(memoryBudgetBytes)
             .maxKeyLength(24).maxValueLength(100).defaultTtlNanos(defaultTtl)
             .sweepBudget(3).lfuLogFactor(2).lfuDecayNanos(DECAY).lfuSamples(lfuSamples).lfuSeed(seed * 31)
+            .lfuSweep(lfuSweep)
             .admission(admission)
             .maxBatchSize(6);
         final ReferenceCache reference = new ReferenceCache(context.conclude());

@@ -33,6 +33,11 @@ class CacheStateMachineTest
             .memoryBudgetBytes(64 * 32 * 4).maxKeyLength(32).maxValueLength(96).lfuDecayNanos(SECOND);
     }
 
+    private static CacheContext context(final CachePolicy policy, final boolean admission, final boolean lfuSweep)
+    {
+        return context(policy).admission(admission).lfuSweep(lfuSweep);
+    }
+
     /**
      * @return an LRU cache whose entries live 10 s unless told, and whose sweep examines all 64 slots per entry.
      */
@@ -255,13 +260,14 @@ class CacheStateMachineTest
     }
 
     @ParameterizedTest
-    @CsvSource({"LRU, false", "LFU, false", "LRU, true", "LFU, true"})
+    @CsvSource({"LRU, false, false", "LFU, false, false", "LRU, true, false", "LFU, true, false", "LFU, false, true",
+        "LFU, true, true"})
     void replicasApplyingTheSameLogHoldTheSameStateAndSnapshotsRoundTrip(
-        final CachePolicy policy, final boolean admission)
+        final CachePolicy policy, final boolean admission, final boolean lfuSweep)
     {
-        try (CacheStateMachine a = new CacheStateMachine(context(policy).admission(admission), Fences.NONE);
-            CacheStateMachine b = new CacheStateMachine(context(policy).admission(admission), Fences.NONE);
-            CacheStateMachine restored = new CacheStateMachine(context(policy).admission(admission), Fences.NONE))
+        try (CacheStateMachine a = new CacheStateMachine(context(policy, admission, lfuSweep), Fences.NONE);
+            CacheStateMachine b = new CacheStateMachine(context(policy, admission, lfuSweep), Fences.NONE);
+            CacheStateMachine restored = new CacheStateMachine(context(policy, admission, lfuSweep), Fences.NONE))
         {
             final CacheHarness ha = new CacheHarness(a);
             final CacheHarness hb = new CacheHarness(b);

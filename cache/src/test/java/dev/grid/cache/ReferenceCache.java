@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
  * The specification of a cache as plain Java, for model-based tests: a LinkedHashMap kept in recency order (an
  * access re-inserts the entry at the end) is exact LRU; LFU is Redis's sampled LFU written the plain way: a list of
  * the main order's entries (appended, a removed one replaced by the last), samples drawn from it by Floyd's
- * algorithm with {@link SplittableRandom} (the SplitMix64 sequence the cache replicates), a sorted candidate pool of
+ * algorithm with {@link SplittableRandom} (the SplitMix64 sequence the cache replicates), or with {@code lfuSweep}
+ * taken in list order from where the previous round stopped, a sorted candidate pool of
  * 16 with Redis's insertion rule, and Redis's counters. Budgets, slot reuse (for the TTL sweep's slot order),
  * expiry and versions follow the cache's documented rules, written the obvious way.
  */
@@ -77,6 +78,8 @@ final class ReferenceCache
     private int sweepCursor;
     private final List<Entry> members = new ArrayList<>();
     private final List<PoolEntry> pool = new ArrayList<>();
+    /** The next list position the sweep samples. */
+    private int hand;
     private final SplittableRandom random;
     long hits;
     long misses;
@@ -107,6 +110,7 @@ final class ReferenceCache
         map.clear();
         members.clear();
         pool.clear();
+        hand = 0;
         window.clear();
         probation.clear();
         protectedSegment.clear();
@@ -237,7 +241,13 @@ final class ReferenceCache
         {
             final int n = Math.min(context.lfuSamples(), members.size());
             final List<Integer> drawn = new ArrayList<>();
-            for (int j = members.size() - n; j < members.size(); j++)
+            for (int j = members.size() - n; j < members.size() && context.lfuSweep(); j++)
+            {
+                hand = hand < members.size() ? hand : 0;
+                final Entry e = members.get(hand++);
+                offer(new PoolEntry(e.slot, e.hash, LfuCounter.MAX - decayedCount(e)));
+            }
+            for (int j = members.size() - n; j < members.size() && !context.lfuSweep(); j++)
             {
                 final int t = (int)(((random.nextLong() >>> 32) * (j + 1)) >>> 32);
                 final int position = drawn.contains(t) ? j : t;

@@ -13,21 +13,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The apply path (get hit and miss, put replace, put with eviction, increment, access hints, the TTL sweep, clear) and
  * the local reader allocate nothing once warm, measured with the thread's allocated-bytes counter around a loop; with
- * and without admission (window, sketch, climber, segmented main order).
+ * and without admission (window, sketch, climber, segmented main order), and with the LFU's sweep.
  */
 class ZeroAllocationTest
 {
     private static final int KEYS = 4096;
 
     @ParameterizedTest
-    @CsvSource({"LRU, false", "LFU, false", "LRU, true", "LFU, true"})
-    void warmApplyLoopAndLocalReadsAllocateNothing(final CachePolicy policy, final boolean admission)
+    @CsvSource({"LRU, false, false", "LFU, false, false", "LRU, true, false", "LFU, true, false", "LFU, false, true"})
+    void warmApplyLoopAndLocalReadsAllocateNothing(
+        final CachePolicy policy, final boolean admission, final boolean lfuSweep)
     {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final CacheContext context = new CacheContext().name("alloc").serviceId(1).policy(policy)
             .maxEntries(KEYS / 2).blockSize(96).memoryBudgetBytes(96L * KEYS).maxKeyLength(16).maxValueLength(64)
-            .defaultTtlNanos(50_000_000L).lfuDecayNanos(1_000_000L).admission(admission);
+            .defaultTtlNanos(50_000_000L).lfuDecayNanos(1_000_000L).admission(admission)
+            .lfuSweep(lfuSweep);
         try (CacheStateMachine cache = new CacheStateMachine(context, Fences.NONE))
         {
             final CacheReader reader = cache.newReader();

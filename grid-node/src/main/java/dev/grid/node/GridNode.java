@@ -345,6 +345,11 @@ public final class GridNode implements AutoCloseable
                 {
                     cache.admission(Boolean.parseBoolean(admission.trim()));
                 }
+                final String lfuSweep = System.getProperty(prefix + "lfu.sweep");
+                if (null != lfuSweep)
+                {
+                    cache.lfuSweep(Boolean.parseBoolean(lfuSweep.trim()));
+                }
                 contexts.add(cache);
             }
             if (contexts.isEmpty())

@@ -163,6 +163,7 @@ public final class TraceReplay
         CachePolicy policy = CachePolicy.LRU;
         int capacity = -1;
         boolean admission = false;
+        boolean lfuSweep = false;
         String file = null;
         for (int i = 0; i < args.length; i++)
         {
@@ -172,6 +173,7 @@ public final class TraceReplay
                 case "--policy" -> policy = CachePolicy.valueOf(args[++i].toUpperCase(Locale.ROOT));
                 case "--capacity" -> capacity = Integer.parseInt(args[++i]);
                 case "--admission" -> admission = true;
+                case "--lfu-sweep" -> lfuSweep = true;
                 default ->
                 {
                     if (null != file)
@@ -192,13 +194,14 @@ public final class TraceReplay
             trace = format.readAll(in);
         }
         final double ratio = replay(trace,
-            new CacheContext().policy(policy).maxEntries(capacity).admission(admission));
+            new CacheContext().policy(policy).maxEntries(capacity).admission(admission).lfuSweep(lfuSweep));
         System.out.printf(Locale.ROOT, "hit_ratio=%.4f%n", ratio);
     }
 
     private static IllegalArgumentException usage(final String problem)
     {
         return new IllegalArgumentException(problem +
-            "\nusage: grid trace --format lirs|cache2k|corda --policy lru|lfu --capacity N [--admission] FILE");
+            "\nusage: grid trace --format lirs|cache2k|corda --policy lru|lfu --capacity N [--admission] " +
+            "[--lfu-sweep] FILE");
     }
 }
