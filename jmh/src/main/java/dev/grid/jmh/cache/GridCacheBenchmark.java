@@ -58,6 +58,13 @@ public class GridCacheBenchmark
     @Param("false")
     public boolean readAllAfterFill;
 
+    /**
+     * LFU only ({@code CacheContext#lfuSweep}): eviction candidates taken in turn by a sweeping hand instead of
+     * uniformly at random.
+     */
+    @Param("false")
+    public boolean lfuSweep;
+
     private Workload workload;
     private final CacheCommands commands = new CacheCommands();
     private final UnsafeBuffer command = new UnsafeBuffer(new byte[4096]);
@@ -81,7 +88,7 @@ public class GridCacheBenchmark
         cache = new CacheStateMachine(new CacheContext()
             .name("bench").serviceId(1).policy(policy).maxEntries(entries)
             .blockSize(96).memoryBudgetBytes(96L * entries)
-            .maxKeyLength(Workload.KEY_LENGTH).maxValueLength(Workload.VALUE_LENGTH), Fences.NONE);
+            .maxKeyLength(Workload.KEY_LENGTH).maxValueLength(Workload.VALUE_LENGTH).lfuSweep(lfuSweep), Fences.NONE);
         reader = cache.newReader();
         for (int i = 0; i < entries; i++)
         {

@@ -19,9 +19,10 @@ import java.util.TreeMap;
 
 /**
  * Hit ratios on the real traces in shared/traces: our off-heap LRU and LFU (replayed through the state machine,
- * as {@code bin/grid trace} does; our LFU also with several {@code lfuSeed}s), an exact LRU reference, Redis's
- * allkeys-lfu ({@link SampledLfu}, a plain-Java transcription with its own random numbers, run with as many seeds:
- * mean, min and max, and the difference of the two LFUs' means with its 95% interval), our W-TinyLFU admission
+ * as {@code bin/grid trace} does; our LFU also with several {@code lfuSeed}s, sampled uniformly and by the sweep),
+ * an exact LRU reference, Redis's allkeys-lfu ({@link SampledLfu}, a plain-Java transcription with its own random
+ * numbers, run with as many seeds: mean, min and max, and the difference of each of our LFUs' means to Redis's
+ * with its 95% interval), our W-TinyLFU admission
  * option, Caffeine (W-TinyLFU) and Belady's optimum. Prints a Markdown table.
  * <p>
  * {@code java -cp jmh/target/benchmarks.jar dev.grid.jmh.cache.HitRatioReport TRACES_DIR [SEEDS]} (30 seeds unless
@@ -51,9 +52,10 @@ public final class HitRatioReport
         final int seeds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         System.out.println("| trace | capacity | ours LRU | exact LRU | ours LFU (default seed) | ours LFU, " + seeds +
             " seeds: mean [min, max] | Redis LFU, " + seeds + " seeds: mean [min, max] | " +
-            "ours mean - Redis mean, 95% interval | ours LRU + TinyLFU | ours LFU + TinyLFU | Caffeine W-TinyLFU | " +
+            "ours mean - Redis mean, 95% interval | ours LFU with the sweep, " + seeds + " seeds: mean [min, max] | " +
+            "sweep mean - Redis mean, 95% interval | ours LRU + TinyLFU | ours LFU + TinyLFU | Caffeine W-TinyLFU | " +
             "Belady OPT |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (final Trace trace : TRACES)
         {
             final long[] keys = load(dir.resolve(trace.file()), trace.format());
@@ -64,10 +66,13 @@ public final class HitRatioReport
                 final double oursLfu = TraceReplay.replay(keys, CachePolicy.LFU, capacity);
                 final double[] oursSeeds = new double[seeds];
                 final double[] redisSeeds = new double[seeds];
+                final double[] sweepSeeds = new double[seeds];
                 for (int seed = 1; seed <= seeds; seed++)
                 {
                     oursSeeds[seed - 1] = TraceReplay.replay(keys,
                         new CacheContext().policy(CachePolicy.LFU).maxEntries(capacity).lfuSeed(seed));
+                    sweepSeeds[seed - 1] = TraceReplay.replay(keys,
+                        new CacheContext().policy(CachePolicy.LFU).maxEntries(capacity).lfuSeed(seed).lfuSweep(true));
                     redisSeeds[seed - 1] = SampledLfu.replay(keys, capacity, DEFAULTS.lfuSamples(),
                         DEFAULTS.lfuLogFactor(), DEFAULTS.lfuDecayNanos(), seed);
                 }
@@ -78,9 +83,10 @@ public final class HitRatioReport
                 final double caffeine = caffeine(keys, capacity);
                 final double belady = belady(keys, capacity);
                 System.out.printf(Locale.ROOT,
-                    "| %s | %d | %.4f | %.4f | %.4f | %s | %s | %s | %.4f | %.4f | %.4f | %.4f |%n",
+                    "| %s | %d | %.4f | %.4f | %.4f | %s | %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f |%n",
                     trace.file(), capacity, oursLru, exactLru, oursLfu, spread(oursSeeds), spread(redisSeeds),
-                    difference(oursSeeds, redisSeeds), lruAdmission, lfuAdmission, caffeine, belady);
+                    difference(oursSeeds, redisSeeds), spread(sweepSeeds), difference(sweepSeeds, redisSeeds),
+                    lruAdmission, lfuAdmission, caffeine, belady);
             }
         }
     }
