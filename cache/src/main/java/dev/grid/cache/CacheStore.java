@@ -68,9 +68,10 @@ final class CacheStore implements AutoCloseable
 
     private static final long SNAPSHOT_MAGIC = 0x4752_4944_4341_4348L;
     /**
-     * Format 5: slots and overflow blocks never used since the last clear are on no free list but beyond the
-     * header's unused marks (format 4, before it: with admission over LRU the main order is segmented; format 3: the
-     * index is bucketed and an LFU member holds its key hash; older formats are refused).
+     * Format 6: the LFU order's state ends with the sweep's hand (format 5, before it: slots and overflow blocks never
+     * used since the last clear are on no free list but beyond the header's unused marks; format 4: with admission
+     * over LRU the main order is segmented; format 3: the index is bucketed and an LFU member holds its key hash;
+     * older formats are refused).
      */
     private static final int SNAPSHOT_FORMAT = 6;
     private static final int SNAPSHOT_HEADER_LENGTH = 136;

@@ -34,11 +34,12 @@ import static dev.grid.cache.CacheStore.DETACHED_LFU_OFFSET;
  * cost per eviction is bounded.
  * <p>
  * Why a sweep: a uniform sample makes the victim a random entry, whose record, member and index bucket are cache
- * misses on every eviction. The hand's victims are neighbours in the member array, and a new entry takes its
- * victim's slot and, once the next eviction moves it there, a position in the hand's trail: so the members near
- * the hand name slots evicted one after another, and successive victims' records are neighbours in memory too.
- * The price is a different policy: a new entry is not sampled until the hand comes round again (maxEntries /
- * samples evictions later), and every entry is sampled once a round instead of at random intervals.
+ * misses on every eviction. The hand's victims are neighbours in the member array, and a new entry usually takes
+ * its victim's slot (free slots are reused last freed first) and, once the next eviction moves it into the hole
+ * it leaves, a position in the hand's trail: so the members near the hand name slots evicted one after another,
+ * and successive victims' records are neighbours in memory too. The price is a different policy: a new entry is
+ * not sampled until the hand comes round again (members / samples rounds later), and every entry is sampled once a
+ * round of the hand instead of at random intervals.
  * <p>
  * Every random draw (samples and counter increments) comes from a SplitMix64 generator whose state is replicated
  * (snapshots, checksum): it starts from the configured {@code lfuSeed} and advances only when the log's commands
