@@ -33,6 +33,10 @@ final class TraceCommand implements Callable<Integer>
     @Option(names = "--admission", description = "W-TinyLFU admission in front of the policy")
     boolean admission;
 
+    @Option(names = "--lfu-sweep",
+        description = "LFU: sample eviction candidates by a hand sweeping the entries instead of at random")
+    boolean lfuSweep;
+
     @Parameters(index = "0", paramLabel = "FILE", description = "the trace file")
     Path file;
 
@@ -47,6 +51,10 @@ final class TraceCommand implements Callable<Integer>
         if (admission)
         {
             args.add("--admission");
+        }
+        if (lfuSweep)
+        {
+            args.add("--lfu-sweep");
         }
         args.add(file.toString());
         TraceReplay.main(args.toArray(new String[0]));
