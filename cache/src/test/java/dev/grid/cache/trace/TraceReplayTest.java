@@ -98,40 +98,6 @@ class TraceReplayTest
         assertThat(captured.toString(StandardCharsets.UTF_8).trim()).isEqualTo("hit_ratio=0.3333");
     }
 
-    @Test
-    void mainReplaysWithTheLfuSweepWhenAsked(@TempDir final Path dir) throws IOException
-    {
-        final SplittableRandom random = new SplittableRandom(3);
-        final long[] trace = new long[4000];
-        final StringBuilder text = new StringBuilder();
-        for (int i = 0; i < trace.length; i++)
-        {
-            trace[i] = random.nextInt(4) == 0 ? random.nextInt(200) : i % 40;
-            text.append(trace[i]).append('\n');
-        }
-        final Path file = dir.resolve("mixed.lirs");
-        Files.writeString(file, text, StandardCharsets.US_ASCII);
-        final CacheContext lfu = new CacheContext().policy(CachePolicy.LFU).maxEntries(30);
-        final double sweep = TraceReplay.replay(trace, new CacheContext().policy(CachePolicy.LFU).maxEntries(30)
-            .lfuSweep(true));
-        assertThat(sweep).as("the trace tells the two samplings apart").isNotEqualTo(TraceReplay.replay(trace, lfu));
-
-        final PrintStream out = System.out;
-        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try
-        {
-            TraceReplay.main(new String[] {"--format", "lirs", "--policy", "lfu", "--capacity", "30", "--lfu-sweep",
-                file.toString()});
-        }
-        finally
-        {
-            System.setOut(out);
-        }
-        assertThat(captured.toString(StandardCharsets.UTF_8).trim())
-            .isEqualTo(String.format(java.util.Locale.ROOT, "hit_ratio=%.4f", sweep));
-    }
-
     private static double exactLru(final long[] trace, final int capacity)
     {
         final LinkedHashMap<Long, Boolean> lru = new LinkedHashMap<>(16, 0.75f, true)
