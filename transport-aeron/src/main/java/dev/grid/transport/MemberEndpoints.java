@@ -1,10 +1,14 @@
 package dev.grid.transport;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The cluster's members and where to reach them: {@code id=host:peerPort:clientPort}, comma-separated, e.g.
@@ -12,6 +16,9 @@ import java.util.Arrays;
  */
 public final class MemberEndpoints
 {
+    /** The lowest port {@link #freeLoopbackUdpPorts} chooses: above the well-known and most registered services. */
+    static final int LOWEST_CHOSEN_PORT = 10000;
+
     private final String[] hosts;
     private final int[] peerPorts;
     private final int[] clientPorts;
@@ -64,8 +71,8 @@ public final class MemberEndpoints
     }
 
     /**
-     * Members on loopback, each with two UDP ports the OS reported free a moment ago: for local clusters that must
-     * not collide with anything else running on the host.
+     * Members on loopback, each with two UDP ports that were free a moment ago ({@link #freeLoopbackUdpPorts}): for
+     * local clusters that must not collide with anything else running on the host.
      *
      * @param count members.
      * @return the members.
@@ -83,28 +90,50 @@ public final class MemberEndpoints
     }
 
     /**
-     * UDP ports on loopback that the OS reported free a moment ago, all different (each socket is held open until
-     * every port is known).
+     * UDP ports on loopback that were free a moment ago, all different (each socket is held open until every port is
+     * known), chosen at random outside the range the OS hands out to sockets bound to port 0. A port from that range
+     * can be taken by any socket on the host between this call and the node's bind; in one test run a member failed
+     * to start because another member's Aeron driver had bound its port for sending.
      *
      * @param count ports.
      * @return the ports.
      */
     public static int[] freeLoopbackUdpPorts(final int count)
     {
+        final int[] ephemeral = ephemeralPortRange();
+        final int below = Math.max(0, ephemeral[0] - LOWEST_CHOSEN_PORT);
+        final int above = Math.max(0, 65535 - ephemeral[1]);
+        if (below + above < count * 16)
+        {
+            throw new IllegalStateException("too few ports outside the ephemeral range " + ephemeral[0] + "-" +
+                ephemeral[1] + " to choose " + count + " from");
+        }
+        final ThreadLocalRandom random = ThreadLocalRandom.current();
         final DatagramSocket[] sockets = new DatagramSocket[count];
+        final int[] ports = new int[count];
         try
         {
-            final int[] ports = new int[count];
-            for (int i = 0; i < count; i++)
+            int chosen = 0;
+            for (int attempt = 0; chosen < count && attempt < count * 64; attempt++)
             {
-                sockets[i] = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
+                final int draw = random.nextInt(below + above);
+                final int port = draw < below ? LOWEST_CHOSEN_PORT + draw : ephemeral[1] + 1 + draw - below;
+                try
+                {
+                    sockets[chosen] = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                    ports[chosen++] = port;
+                }
+                catch (final SocketException inUse)
+                {
+                    // taken (by a socket of this call too): draw another
+                }
+            }
+            if (chosen < count)
+            {
+                throw new IllegalStateException("found " + chosen + " of " + count + " free UDP ports in " +
+                    (count * 64) + " attempts");
             }
             return ports;
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
         }
         finally
         {
@@ -116,6 +145,42 @@ public final class MemberEndpoints
                 }
             }
         }
+    }
+
+    /**
+     * @return the lowest and highest port the OS gives a socket bound to port 0: Linux's ip_local_port_range, or
+     * IANA's dynamic ports 49152-65535 where that cannot be read.
+     */
+    static int[] ephemeralPortRange()
+    {
+        try
+        {
+            return parsePortRange(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")));
+        }
+        catch (final IOException | RuntimeException unknown)
+        {
+            return new int[] {49152, 65535};
+        }
+    }
+
+    /**
+     * @param text two port numbers separated by white space, as in ip_local_port_range.
+     * @return the two ports, lowest first.
+     */
+    static int[] parsePortRange(final String text)
+    {
+        final String[] bounds = text.trim().split("\\s+");
+        if (bounds.length != 2)
+        {
+            throw new IllegalArgumentException("not a port range: '" + text + "'");
+        }
+        final int low = Integer.parseInt(bounds[0]);
+        final int high = Integer.parseInt(bounds[1]);
+        if (low < 1 || high > 65535 || low > high)
+        {
+            throw new IllegalArgumentException("not a port range: '" + text + "'");
+        }
+        return new int[] {low, high};
     }
 
     /**

@@ -249,9 +249,12 @@ class AeronTransportTest
     {
         final int[] ports = MemberEndpoints.freeLoopbackUdpPorts(6);
         assertThat(ports).hasSize(6).doesNotHaveDuplicates();
+        final int[] ephemeral = MemberEndpoints.ephemeralPortRange();
         for (final int port : ports)
         {
-            assertThat(port).isBetween(1, 65535);
+            assertThat(port).isBetween(MemberEndpoints.LOWEST_CHOSEN_PORT, 65535);
+            assertThat(port < ephemeral[0] || port > ephemeral[1])
+                .as("%d outside the ephemeral range, where any socket bound to port 0 could take it", port).isTrue();
             try (DatagramSocket socket = new DatagramSocket(port, java.net.InetAddress.getLoopbackAddress()))
             {
                 assertThat(socket.getLocalPort()).isEqualTo(port);
@@ -262,6 +265,20 @@ class AeronTransportTest
         assertThat(java.util.stream.IntStream.range(0, 3)
             .mapToObj(i -> List.of(members.peerEndpoint(i), members.clientEndpoint(i)))
             .flatMap(List::stream)).doesNotHaveDuplicates().allMatch(endpoint -> endpoint.startsWith("localhost:"));
+    }
+
+    @Test
+    void readsTheEphemeralPortRange()
+    {
+        assertThat(MemberEndpoints.parsePortRange("32768\t60999\n")).containsExactly(32768, 60999);
+        assertThatThrownBy(() -> MemberEndpoints.parsePortRange("32768")).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("not a port range");
+        assertThatThrownBy(() -> MemberEndpoints.parsePortRange("60999 32768"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a port range");
+        assertThatThrownBy(() -> MemberEndpoints.parsePortRange("1 70000")).isInstanceOf(IllegalArgumentException.class);
+        final int[] range = MemberEndpoints.ephemeralPortRange();
+        assertThat(range[0]).isPositive().isLessThanOrEqualTo(range[1]);
+        assertThat(range[1]).isLessThanOrEqualTo(65535);
     }
 
     private static int freePort() throws Exception
