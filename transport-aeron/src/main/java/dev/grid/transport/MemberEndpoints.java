@@ -93,7 +93,7 @@ public final class MemberEndpoints
      * UDP ports on loopback that were free a moment ago, all different (each socket is held open until every port is
      * known), chosen at random outside the range the OS hands out to sockets bound to port 0. A port from that range
      * can be taken by any socket on the host between this call and the node's bind; in one test run a member failed
-     * to start because another member's Aeron driver had bound its port for sending.
+     * to start because its port was in use, most likely taken by another member's Aeron send socket.
      *
      * @param count ports.
      * @return the ports.
