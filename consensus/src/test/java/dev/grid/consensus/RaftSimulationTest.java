@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The whole-cluster simulation over a range of seeds (system properties {@code grid.sim.seedStart} and
- * {@code grid.sim.seeds}; {@code -Psoak} runs 10,000). Odd seeds run 5 nodes, even seeds 3. A failing seed prints
+ * {@code grid.sim.seeds}; {@code -Psoak} runs 20,000). Odd seeds run 5 nodes, even seeds 3. A failing seed prints
  * the command that replays it alone.
  */
 class RaftSimulationTest
