@@ -24,10 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Structure-aware fuzzing of the cache's way in. The input is read as a sequence of choices: the cache's policy
- * and options, then commands a client could send (every template; keys from a small set so that they collide,
- * some too long or empty; values up to past the limit; TTLs, versions, fences), each possibly damaged afterwards
- * (bytes flipped, cut short, stray bytes appended). Each command goes to two replicas as the log would feed them.
- * Whatever the bytes:
+ * and options (admission; for LFU, the sweep; a default TTL), then commands a client could send (every template;
+ * keys from a small set so that they collide, some too long or empty; values up to past the limit; TTLs, versions,
+ * fences), each possibly damaged afterwards (bytes flipped, cut short, stray bytes appended). Each command goes to
+ * two replicas as the log would feed them. Whatever the bytes:
  * <ul>
  *     <li>apply never throws, both replicas answer with the same bytes and hold the same state (checksums);</li>
  *     <li>every answer is a well-formed message, and a refusal changes nothing;</li>
@@ -43,9 +43,12 @@ class CacheCommandFuzzTest
 {
     private static final int GENERATED_INPUTS = 400;
     private static final long MILLISECOND = 1_000_000L;
-    private static final int MAX_ENTRIES = 16;
+    /** The first of {@link Replicas#applyToBoth}'s steps (0..7) that moves log time, by a millisecond. */
+    private static final int MILLISECOND_STEP = 4;
+    /** The entry budgets an input chooses from: small, so that its commands evict. */
+    private static final int[] MAX_ENTRIES = {3, 6, 16};
     private static final int BLOCK_SIZE = 32;
-    private static final long MEMORY_BUDGET = MAX_ENTRIES * BLOCK_SIZE * 3;
+    private static final int BLOCKS_PER_ENTRY = 3;
     private static final int MAX_KEY_LENGTH = 24;
     private static final int MAX_VALUE_LENGTH = 80;
     /** Keys 0..KEYS-1 are valid; KEYS is one byte too long, KEYS + 1 empty. */
@@ -69,13 +72,15 @@ class CacheCommandFuzzTest
         for (int seed = 0; seed < GENERATED_INPUTS; seed++)
         {
             final SplittableRandom random = new SplittableRandom(seed);
-            final byte[] input = new byte[64 + random.nextInt(2048)];
+            final byte[] input = new byte[64 + random.nextInt(6144)];
             random.nextBytes(input);
             totals.add(run(input));
         }
         assertThat(totals.changed).as("commands that succeeded").isGreaterThan(GENERATED_INPUTS * 40L);
         assertThat(totals.refused).as("commands refused").isGreaterThan(GENERATED_INPUTS * 15L);
         assertThat(totals.evictions).as("evictions").isGreaterThan(GENERATED_INPUTS * 10L);
+        assertThat(totals.evictionsAmidCommands).as("evictions among the fuzzed commands, before the snapshot")
+            .isGreaterThan(GENERATED_INPUTS * 3L);
         assertThat(totals.expirations).as("expirations").isGreaterThan(GENERATED_INPUTS * 2L);
         assertThat(totals.readerHits).as("entries the local reader found").isGreaterThan(GENERATED_INPUTS * 100L);
     }
@@ -85,17 +90,20 @@ class CacheCommandFuzzTest
         final Choices choices = new Choices(input);
         final CachePolicy policy = choices.next(2) == 0 ? CachePolicy.LRU : CachePolicy.LFU;
         final boolean admission = choices.next(3) == 0;
+        final boolean lfuSweep = CachePolicy.LFU == policy && choices.next(2) == 0;
         final long defaultTtl = choices.next(3) == 0 ? 200 * MILLISECOND : 0;
+        final int maxEntries = MAX_ENTRIES[choices.next(MAX_ENTRIES.length)];
         try (Replicas replicas = new Replicas(() -> new CacheContext().name("fuzzed").serviceId(7).policy(policy)
-            .admission(admission).defaultTtlNanos(defaultTtl).maxEntries(MAX_ENTRIES).blockSize(BLOCK_SIZE)
-            .memoryBudgetBytes(MEMORY_BUDGET).maxKeyLength(MAX_KEY_LENGTH).maxValueLength(MAX_VALUE_LENGTH)
-            .lfuDecayNanos(100 * MILLISECOND)))
+            .admission(admission).lfuSweep(lfuSweep).defaultTtlNanos(defaultTtl).maxEntries(maxEntries)
+            .blockSize(BLOCK_SIZE).memoryBudgetBytes((long)maxEntries * BLOCK_SIZE * BLOCKS_PER_ENTRY)
+            .maxKeyLength(MAX_KEY_LENGTH).maxValueLength(MAX_VALUE_LENGTH).lfuDecayNanos(100 * MILLISECOND)))
         {
             while (!choices.exhausted())
             {
-                replicas.applyToBoth(choices.next(4), replicas.encode(choices));
+                replicas.applyToBoth(choices.next(8), replicas.encode(choices));
                 replicas.checkEveryStoredEntryIsReadable();
             }
+            replicas.totals.evictionsAmidCommands = replicas.first.evictions();
             replicas.checkASnapshotGoesOnAsTheOriginal();
             replicas.totals.evictions = replicas.first.evictions();
             replicas.totals.expirations = replicas.first.expirations();
@@ -109,6 +117,8 @@ class CacheCommandFuzzTest
     private static final class Replicas implements AutoCloseable
     {
         private final Supplier<CacheContext> contexts;
+        private final int maxEntries;
+        private final long memoryBudget;
         private final CacheCommands commands = new CacheCommands();
         private final UnsafeBuffer command = new UnsafeBuffer(new byte[COMMAND_CAPACITY]);
         private final UnsafeBuffer firstResponse = new UnsafeBuffer(new byte[COMMAND_CAPACITY]);
@@ -132,6 +142,9 @@ class CacheCommandFuzzTest
         Replicas(final Supplier<CacheContext> contexts)
         {
             this.contexts = contexts;
+            final CacheContext context = contexts.get();
+            maxEntries = context.maxEntries();
+            memoryBudget = context.memoryBudgetBytes();
             first = new CacheStateMachine(contexts.get(), FENCES);
             second = new CacheStateMachine(contexts.get(), FENCES);
             reader = first.newReader();
@@ -313,13 +326,15 @@ class CacheCommandFuzzTest
         }
 
         /**
-         * Applies the command as the next log entry on both replicas, {@code step} (0-3) choosing how far log time
+         * Applies the command as the next log entry on both replicas, {@code step} (0-7) choosing how far log time
          * moves, and checks what every command must leave.
          */
         void applyToBoth(final int step, final int length)
         {
             index++;
-            timestamp += step == 0 ? 0 : step == 1 ? MILLISECOND : step == 2 ? 50 * MILLISECOND : 300 * MILLISECOND;
+            // Most commands come in the same millisecond, so that entries live long enough to fill the cache.
+            timestamp += step < MILLISECOND_STEP ? 0 : step < 6 ? MILLISECOND : step == 6 ? 50 * MILLISECOND :
+                300 * MILLISECOND;
             first.onLogTime(index, timestamp);
             second.onLogTime(index, timestamp);
             final long before = first.checksum();
@@ -331,8 +346,8 @@ class CacheCommandFuzzTest
             assertThat(new UnsafeBuffer(secondResponse, 0, answered))
                 .as("answer to entry %d", index).isEqualTo(new UnsafeBuffer(firstResponse, 0, answered));
             assertThat(second.checksum()).as("replicas after entry %d", index).isEqualTo(first.checksum());
-            assertThat(first.entries()).isBetween(0, MAX_ENTRIES);
-            assertThat(first.bytesUsed()).isBetween(0L, MEMORY_BUDGET);
+            assertThat(first.entries()).isBetween(0, maxEntries);
+            assertThat(first.bytesUsed()).isBetween(0L, memoryBudget);
 
             if (0 == answered)
             {
@@ -430,10 +445,10 @@ class CacheCommandFuzzTest
             assertThat(second.checksum()).as("restored").isEqualTo(first.checksum());
             for (int id = 0; id < KEYS; id++)
             {
-                applyToBoth(1, commands.wrap(command, 0).noFence().get(keyOf(id), 0, keyLength));
+                applyToBoth(MILLISECOND_STEP, commands.wrap(command, 0).noFence().get(keyOf(id), 0, keyLength));
                 value.putLong(0, id, ByteOrder.LITTLE_ENDIAN);
-                applyToBoth(1, commands.put(CachePutMode.PUT, keyOf(KEYS - 1 - id), 0, keyLength, value, 0,
-                    Long.BYTES, 0, 0));
+                applyToBoth(MILLISECOND_STEP, commands.put(CachePutMode.PUT, keyOf(KEYS - 1 - id), 0, keyLength,
+                    value, 0, Long.BYTES, 0, 0));
             }
         }
 
@@ -496,6 +511,7 @@ class CacheCommandFuzzTest
         long changed;
         long refused;
         long evictions;
+        long evictionsAmidCommands;
         long expirations;
         long readerHits;
 
@@ -504,6 +520,7 @@ class CacheCommandFuzzTest
             changed += other.changed;
             refused += other.refused;
             evictions += other.evictions;
+            evictionsAmidCommands += other.evictionsAmidCommands;
             expirations += other.expirations;
             readerHits += other.readerHits;
         }
