@@ -161,7 +161,7 @@ public final class TraceReplay
     {
         TraceFormat format = null;
         CachePolicy policy = CachePolicy.LRU;
-        int capacity = -1;
+        Integer capacity = null;
         boolean admission = false;
         boolean lfuSweep = false;
         String file = null;
@@ -184,9 +184,13 @@ public final class TraceReplay
                 }
             }
         }
-        if (null == format || capacity < 1 || null == file)
+        if (null == format || null == capacity || null == file)
         {
-            throw usage("missing --format, --capacity or FILE");
+            throw usage("missing " + (null == format ? "--format" : null == capacity ? "--capacity" : "FILE"));
+        }
+        if (capacity < 1)
+        {
+            throw usage("--capacity must be at least 1 entry");
         }
         final long[] trace;
         try (InputStream in = open(file))

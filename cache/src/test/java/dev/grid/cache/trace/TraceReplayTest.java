@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TraceReplayTest
 {
@@ -96,6 +97,24 @@ class TraceReplayTest
             System.setOut(out);
         }
         assertThat(captured.toString(StandardCharsets.UTF_8).trim()).isEqualTo("hit_ratio=0.3333");
+    }
+
+    @Test
+    void mainNamesWhatIsMissingOrWrong()
+    {
+        assertThatThrownBy(() -> TraceReplay.main(new String[] {"--format", "lirs", "--capacity", "2"}))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("missing FILE");
+        assertThatThrownBy(() -> TraceReplay.main(new String[] {"--format", "lirs", "trace.lirs"}))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("missing --capacity");
+        assertThatThrownBy(() -> TraceReplay.main(new String[] {"--capacity", "2", "trace.lirs"}))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("missing --format");
+        for (final String capacity : new String[] {"0", "-5"})
+        {
+            assertThatThrownBy(() -> TraceReplay.main(
+                new String[] {"--format", "lirs", "--capacity", capacity, "trace.lirs"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--capacity must be at least 1 entry");
+        }
     }
 
     private static double exactLru(final long[] trace, final int capacity)
