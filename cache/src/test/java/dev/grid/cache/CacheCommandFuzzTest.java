@@ -24,10 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Structure-aware fuzzing of the cache's way in. The input is read as a sequence of choices: the cache's policy
- * and options (admission; for LFU, the sweep; a default TTL), then commands a client could send (every template;
- * keys from a small set so that they collide, some too long or empty; values up to past the limit; TTLs, versions,
- * fences), each possibly damaged afterwards (bytes flipped, cut short, stray bytes appended). Each command goes to
- * two replicas as the log would feed them. Whatever the bytes:
+ * and options (admission; for LFU, the sweep; a default TTL; an entry budget small enough to evict), then commands
+ * a client could send (every template; keys from a small set so that they collide, some too long or empty; values
+ * up to past the limit; TTLs, versions, fences), each possibly damaged afterwards (bytes flipped, cut short, stray
+ * bytes appended). Each command goes to two replicas as the log would feed them. Whatever the bytes:
  * <ul>
  *     <li>apply never throws, both replicas answer with the same bytes and hold the same state (checksums);</li>
  *     <li>every answer is a well-formed message, and a refusal changes nothing;</li>
