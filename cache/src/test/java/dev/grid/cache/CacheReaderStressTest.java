@@ -10,21 +10,26 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Readers on application threads while the writer puts (values of changing lengths, so block chains grow, shrink
- * and are recycled between keys), evicts, removes, expires and clears: every value a reader returns must be
- * exactly one that was written for that key (each value is self-describing: every 8-byte word holds the key id and
- * the write number, and the length is a function of the write number), and warm readers allocate nothing.
+ * Readers on application threads, one by single gets and one by batches, while the writer puts (values of changing
+ * lengths, so block chains grow, shrink and are recycled between keys), evicts, removes, expires and clears: every
+ * value a reader returns must be exactly one that was written for that key (each value is self-describing: every
+ * 8-byte word holds the key id and the write number, and the length is a function of the write number), and warm
+ * readers allocate nothing.
  * Longer runs: {@code -Dgrid.cache.stress.millis=60000}.
  */
 class CacheReaderStressTest
 {
     private static final long MILLIS = Long.getLong("grid.cache.stress.millis", 1500);
     private static final int KEYS = 256;
+    private static final int BATCH = 2 * CacheReader.OVERLAPPED_KEYS + 3;
+    /** Each value's room in a reader's buffer: the longest value. */
+    private static final int VALUE_ROOM = 128;
 
     @Test
     void readersNeverSeeTornOrRecycledValues() throws Exception
@@ -36,13 +41,14 @@ class CacheReaderStressTest
         {
             final AtomicBoolean running = new AtomicBoolean(true);
             final AtomicReference<Throwable> failure = new AtomicReference<>();
-            final AtomicLong hits = new AtomicLong();
-            final AtomicLong misses = new AtomicLong();
-            final AtomicLong readerAllocations = new AtomicLong();
             final Thread[] readers = new Thread[2];
+            final AtomicLongArray hits = new AtomicLongArray(readers.length);
+            final AtomicLongArray misses = new AtomicLongArray(readers.length);
+            final AtomicLongArray readerAllocations = new AtomicLongArray(readers.length);
             for (int r = 0; r < readers.length; r++)
             {
                 final int seed = r;
+                readerAllocations.set(r, -1);
                 readers[r] = new Thread(() -> read(cache, seed, running, failure, hits, misses, readerAllocations),
                     "reader-" + r);
                 readers[r].start();
@@ -92,9 +98,12 @@ class CacheReaderStressTest
             assertThat(failure.get()).isNull();
             assertThat(cache.evictions()).isPositive();
             assertThat(cache.expirations()).isPositive();
-            assertThat(hits.get()).isPositive();
-            assertThat(misses.get()).isPositive();
-            assertThat(readerAllocations.get()).as("bytes a warm reader allocated").isZero();
+            for (int r = 0; r < readers.length; r++)
+            {
+                assertThat(hits.get(r)).as("hits of reader %d", r).isPositive();
+                assertThat(misses.get(r)).as("misses of reader %d", r).isPositive();
+                assertThat(readerAllocations.get(r)).as("bytes warm reader %d allocated", r).isZero();
+            }
         }
     }
 
@@ -223,69 +232,103 @@ class CacheReaderStressTest
         return 8 * (1 + (int)(writeNumber % 16));
     }
 
+    /**
+     * Reads random keys until stopped, checking every value found: reader 0 by {@link CacheReader#get}, reader 1 by
+     * {@link CacheReader#getAll} in batches of {@value #BATCH} (two groups of overlapped keys, and a part of one).
+     * Sets its hits, misses and the bytes it allocated once warm (left -1 if it never warmed up) at its index.
+     */
     private static void read(
         final CacheStateMachine cache,
         final int seed,
         final AtomicBoolean running,
         final AtomicReference<Throwable> failure,
-        final AtomicLong hits,
-        final AtomicLong misses,
-        final AtomicLong allocations)
+        final AtomicLongArray hits,
+        final AtomicLongArray misses,
+        final AtomicLongArray allocations)
     {
         try
         {
             final com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
             final CacheReader reader = cache.newReader();
-            final UnsafeBuffer key = new UnsafeBuffer(new byte[8]);
-            final UnsafeBuffer into = new UnsafeBuffer(new byte[128]);
+            final boolean batched = 1 == seed;
+            final UnsafeBuffer keys = new UnsafeBuffer(new byte[BATCH * 8]);
+            final int[] keyOffsets = new int[BATCH];
+            final int[] keyLengths = new int[BATCH];
+            for (int i = 0; i < BATCH; i++)
+            {
+                keyOffsets[i] = i * 8;
+                keyLengths[i] = 8;
+            }
+            final UnsafeBuffer into = new UnsafeBuffer(new byte[BATCH * VALUE_ROOM]);
+            final int[] results = new int[BATCH];
+            final long[] keyHashes = new long[BATCH];
             final SplittableRandom random = new SplittableRandom(seed);
             long localHits = 0;
-            long localMisses = 0;
             long reads = 0;
             long allocatedAtWarm = -1;
             while (running.get())
             {
-                final int id = random.nextInt(KEYS);
-                key.putLong(0, id);
-                final int length = reader.get(key, 0, 8, into, 0);
-                if (length < 0)
+                final int count = batched ? BATCH : 1;
+                for (int i = 0; i < count; i++)
                 {
-                    localMisses++;
+                    keys.putLong(i * 8, random.nextInt(KEYS));
+                }
+                if (batched)
+                {
+                    reader.getAll(keys, keyOffsets, keyLengths, BATCH, into, 0, VALUE_ROOM, results, keyHashes);
                 }
                 else
                 {
-                    localHits++;
-                    final long first = into.getLong(0);
-                    if (first >>> 32 != id || length != valueLength(first & 0xFFFF_FFFFL) ||
-                        reader.lastVersion() != (first & 0xFFFF_FFFFL))
+                    results[0] = reader.get(keys, 0, 8, into, 0);
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    if (results[i] >= 0)
                     {
-                        throw new AssertionError("key " + id + " read a value of another key or write: " +
-                            Long.toHexString(first) + " length " + length + " version " + reader.lastVersion());
-                    }
-                    for (int w = 8; w < length; w += 8)
-                    {
-                        if (into.getLong(w) != first)
-                        {
-                            throw new AssertionError("torn value for key " + id + " at word " + w);
-                        }
+                        localHits++;
+                        checkValue(keys.getLong(i * 8), results[i], into, i * VALUE_ROOM,
+                            batched ? -1 : reader.lastVersion());
                     }
                 }
-                if (++reads == 200_000)
+                reads += count;
+                if (allocatedAtWarm < 0 && reads >= 200_000)
                 {
                     allocatedAtWarm = threads.getCurrentThreadAllocatedBytes();
                 }
             }
             if (allocatedAtWarm >= 0)
             {
-                allocations.set(threads.getCurrentThreadAllocatedBytes() - allocatedAtWarm);
+                allocations.set(seed, threads.getCurrentThreadAllocatedBytes() - allocatedAtWarm);
             }
-            hits.addAndGet(localHits);
-            misses.addAndGet(localMisses);
+            hits.set(seed, localHits);
+            misses.set(seed, reads - localHits);
         }
         catch (final Throwable t)
         {
             failure.compareAndSet(null, t);
+        }
+    }
+
+    /**
+     * @param version the entry version the reader reported, or -1 where it reports none (a batch).
+     */
+    private static void checkValue(
+        final long id, final int length, final UnsafeBuffer into, final int offset, final long version)
+    {
+        final long first = into.getLong(offset);
+        if (first >>> 32 != id || length != valueLength(first & 0xFFFF_FFFFL) ||
+            (version >= 0 && version != (first & 0xFFFF_FFFFL)))
+        {
+            throw new AssertionError("key " + id + " read a value of another key or write: " +
+                Long.toHexString(first) + " length " + length + " version " + version);
+        }
+        for (int w = 8; w < length; w += 8)
+        {
+            if (into.getLong(offset + w) != first)
+            {
+                throw new AssertionError("torn value for key " + id + " at word " + w);
+            }
         }
     }
 }

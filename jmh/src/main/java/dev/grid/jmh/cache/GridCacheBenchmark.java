@@ -73,6 +73,13 @@ public class GridCacheBenchmark
     private final UnsafeBuffer value = new UnsafeBuffer(new byte[Workload.VALUE_LENGTH]);
     private final UnsafeBuffer readInto = new UnsafeBuffer(new byte[Workload.VALUE_LENGTH]);
     private static final int HINTS_PER_COMMAND = 256;
+    private static final int BATCH = CacheReader.OVERLAPPED_KEYS;
+    private final UnsafeBuffer batchKeys = new UnsafeBuffer(new byte[BATCH * Workload.KEY_LENGTH]);
+    private final int[] batchKeyOffsets = new int[BATCH];
+    private final int[] batchKeyLengths = new int[BATCH];
+    private final UnsafeBuffer batchValues = new UnsafeBuffer(new byte[BATCH * Workload.VALUE_LENGTH]);
+    private final int[] batchResults = new int[BATCH];
+    private final long[] batchHashes = new long[BATCH];
 
     private final AccessHintBatch hints = new AccessHintBatch(HINTS_PER_COMMAND);
     private final AccessHintBatch hintCommand = new AccessHintBatch(HINTS_PER_COMMAND);
@@ -90,6 +97,11 @@ public class GridCacheBenchmark
             .blockSize(96).memoryBudgetBytes(96L * entries)
             .maxKeyLength(Workload.KEY_LENGTH).maxValueLength(Workload.VALUE_LENGTH).lfuSweep(lfuSweep), Fences.NONE);
         reader = cache.newReader();
+        for (int i = 0; i < BATCH; i++)
+        {
+            batchKeyOffsets[i] = i * Workload.KEY_LENGTH;
+            batchKeyLengths[i] = Workload.KEY_LENGTH;
+        }
         for (int i = 0; i < entries; i++)
         {
             put(i);
@@ -148,6 +160,31 @@ public class GridCacheBenchmark
     public int getHit()
     {
         return get(workload.nextPresent());
+    }
+
+    /**
+     * {@value #BATCH} hits read by one {@link CacheReader#getAll}, each recorded as an access hint; per key.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int getAllHit()
+    {
+        for (int i = 0; i < BATCH; i++)
+        {
+            final long id = workload.nextPresent();
+            batchKeys.putLong(i * Workload.KEY_LENGTH, id);
+            batchKeys.putLong(i * Workload.KEY_LENGTH + 8, Workload.keyHigh(id));
+        }
+        final int found = reader.getAll(batchKeys, batchKeyOffsets, batchKeyLengths, BATCH, batchValues, 0,
+            Workload.VALUE_LENGTH, batchResults, batchHashes);
+        for (int i = 0; i < BATCH; i++)
+        {
+            if (batchResults[i] >= 0 && !hints.add(batchHashes[i]))
+            {
+                hints.reset();
+            }
+        }
+        return found;
     }
 
     @Benchmark
