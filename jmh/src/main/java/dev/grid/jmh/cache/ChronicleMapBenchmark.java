@@ -1,6 +1,8 @@
 package dev.grid.jmh.cache;
 
 import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.values.Values;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Chronicle Map (off-heap, in memory, no eviction) on the same workload: {@code getUsing} into a reused value
- * array, and put replace. It has no eviction policy, so there is no put-with-eviction to compare.
+ * array, and put replace. It has no eviction policy, so there is no put-with-eviction to compare. Keys are a value
+ * interface of two longs by default ({@link KeyType}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,27 +36,59 @@ public class ChronicleMapBenchmark
     @Param(Workload.DEFAULT_ENTRIES)
     public int entries;
 
+    /**
+     * How the 16-byte keys reach Chronicle Map.
+     */
+    public enum KeyType
+    {
+        /**
+         * A value interface of two longs ({@link Key16}, one reused heap instance): read in place, allocation-free;
+         * Chronicle Map's own way for fixed-size keys, and the faster.
+         */
+        VALUE_INTERFACE,
+        /**
+         * A reused {@code byte[]}, which Chronicle Map wraps in a new heap bytes store on every call (192 B).
+         */
+        BYTE_ARRAY
+    }
+
+    /**
+     * Chronicle Map's value interface for the workload's keys.
+     */
+    public interface Key16
+    {
+        long getLow();
+
+        void setLow(long low);
+
+        long getHigh();
+
+        void setHigh(long high);
+    }
+
+    @Param("VALUE_INTERFACE")
+    public KeyType keyType;
+
     private Workload workload;
     private final byte[] key = new byte[Workload.KEY_LENGTH];
     private final ByteBuffer keyView = ByteBuffer.wrap(key);
     private final byte[] value = new byte[Workload.VALUE_LENGTH];
     private final byte[] readInto = new byte[Workload.VALUE_LENGTH];
-    private ChronicleMap<byte[], byte[]> map;
+    private Key16 valueKey;
+    private Object mapKey;
+    private ChronicleMap<Object, byte[]> map;
 
     @Setup(Level.Trial)
     public void setUp()
     {
         workload = new Workload(entries);
-        map = ChronicleMap.of(byte[].class, byte[].class)
-            .name("bench")
-            .entries(entries)
-            .constantKeySizeBySample(new byte[Workload.KEY_LENGTH])
-            .constantValueSizeBySample(new byte[Workload.VALUE_LENGTH])
-            .create();
+        valueKey = Values.newHeapInstance(Key16.class);
+        mapKey = KeyType.VALUE_INTERFACE == keyType ? valueKey : key;
+        map = open(KeyType.VALUE_INTERFACE == keyType ? Key16.class : byte[].class);
         for (int i = 0; i < entries; i++)
         {
             key(i);
-            map.put(key, value);
+            map.put(mapKey, value);
         }
     }
 
@@ -63,29 +98,51 @@ public class ChronicleMapBenchmark
         map.close();
     }
 
+    @SuppressWarnings("unchecked")
+    private ChronicleMap<Object, byte[]> open(final Class<?> keyClass)
+    {
+        final ChronicleMapBuilder<?, byte[]> builder = ChronicleMap.of(keyClass, byte[].class)
+            .name("bench")
+            .entries(entries)
+            .constantValueSizeBySample(new byte[Workload.VALUE_LENGTH]);
+        if (byte[].class == keyClass)
+        {
+            ((ChronicleMapBuilder<byte[], byte[]>)builder).constantKeySizeBySample(new byte[Workload.KEY_LENGTH]);
+        }
+        return (ChronicleMap<Object, byte[]>)builder.create();
+    }
+
     private void key(final long id)
     {
-        keyView.putLong(0, id).putLong(8, Workload.keyHigh(id));
+        if (KeyType.VALUE_INTERFACE == keyType)
+        {
+            valueKey.setLow(id);
+            valueKey.setHigh(Workload.keyHigh(id));
+        }
+        else
+        {
+            keyView.putLong(0, id).putLong(8, Workload.keyHigh(id));
+        }
     }
 
     @Benchmark
     public byte[] getUsingHit()
     {
         key(workload.nextPresent());
-        return map.getUsing(key, readInto);
+        return map.getUsing(mapKey, readInto);
     }
 
     @Benchmark
     public byte[] getUsingMiss()
     {
         key(workload.nextAbsent());
-        return map.getUsing(key, readInto);
+        return map.getUsing(mapKey, readInto);
     }
 
     @Benchmark
     public byte[] putReplace()
     {
         key(workload.nextPresent());
-        return map.put(key, value);
+        return map.put(mapKey, value);
     }
 }
