@@ -84,7 +84,7 @@ public class ChronicleMapBenchmark
         workload = new Workload(entries);
         valueKey = Values.newHeapInstance(Key16.class);
         mapKey = KeyType.VALUE_INTERFACE == keyType ? valueKey : key;
-        map = open(KeyType.VALUE_INTERFACE == keyType ? Key16.class : byte[].class);
+        map = createMap(KeyType.VALUE_INTERFACE == keyType ? Key16.class : byte[].class);
         for (int i = 0; i < entries; i++)
         {
             key(i);
@@ -99,7 +99,7 @@ public class ChronicleMapBenchmark
     }
 
     @SuppressWarnings("unchecked")
-    private ChronicleMap<Object, byte[]> open(final Class<?> keyClass)
+    private ChronicleMap<Object, byte[]> createMap(final Class<?> keyClass)
     {
         final ChronicleMapBuilder<?, byte[]> builder = ChronicleMap.of(keyClass, byte[].class)
             .name("bench")
