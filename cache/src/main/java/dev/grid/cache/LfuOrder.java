@@ -39,7 +39,10 @@ import static dev.grid.cache.CacheStore.DETACHED_LFU_OFFSET;
  * it leaves, a position in the hand's trail: so the members near the hand name slots evicted one after another,
  * and successive victims' records are neighbours in memory too. The price is a different policy: a new entry is
  * not sampled until the hand comes round again (members / samples rounds later), and every entry is sampled once a
- * round of the hand instead of at random intervals.
+ * round of the hand instead of at random intervals. With the sweep, a candidate read since it was sampled (its
+ * idle is now lower than its pooled idle) is dropped too, like a ghost: the hand comes round to it again. Its stale
+ * score would otherwise make it a victim, and a candidate can wait in the pool for a whole round of the hand,
+ * where a uniform draw's pool turns over faster. Redis does not re-score, so the default does not either.
  * <p>
  * Every random draw (samples and counter increments) comes from a SplitMix64 generator whose state is replicated
  * (snapshots, checksum): it starts from the configured {@code lfuSeed} and advances only when the log's commands
@@ -168,6 +171,14 @@ final class LfuOrder implements EvictionOrder
         return elapsed >= count ? 0 : count - (int)elapsed;
     }
 
+    /**
+     * Redis's idle score of an LFU entry: the lower its decayed count, the better a victim.
+     */
+    private int idleOf(final long entry)
+    {
+        return LfuCounter.MAX - decayedCount(entry);
+    }
+
     private long memberAt(final int position)
     {
         return members.getLong(position * MEMBER_LENGTH);
@@ -261,8 +272,10 @@ final class LfuOrder implements EvictionOrder
                 if (NONE != slot)
                 {
                     final long hash = poolHashes[k];
+                    final int pooledIdle = poolIdle[k];
                     emptyPoolEntry(k);
-                    if (isMember(slot) && hashAt(positionOf(slot)) == hash)
+                    if (isMember(slot) && hashAt(positionOf(slot)) == hash &&
+                        !(sweep && idleOf(memberAt(positionOf(slot))) < pooledIdle))
                     {
                         victimHash = hash;
                         return slot;
@@ -305,7 +318,7 @@ final class LfuOrder implements EvictionOrder
         for (int d = 0; d < count; d++)
         {
             final long entry = drawnEntries[d];
-            offer(slotOf(entry), drawnHashes[d], LfuCounter.MAX - decayedCount(entry), drawn[d]);
+            offer(slotOf(entry), drawnHashes[d], idleOf(entry), drawn[d]);
         }
     }
 

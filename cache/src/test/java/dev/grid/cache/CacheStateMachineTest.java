@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -366,6 +367,54 @@ class CacheStateMachineTest
             assertThat(readKept).as("read keys kept").isEqualTo(50);
             assertThat(unreadKept).as("unread keys kept").isZero();
             assertThat(newcomersKept).as("newcomers admitted").isEqualTo(50);
+        }
+    }
+
+    /**
+     * Four keys of equal count fill the cache; a fifth evicts one, and the sweep's round leaves the other three in
+     * the pool with the score they had. A key read after that must not be the next victim on its old score.
+     */
+    @Test
+    void withTheSweepAKeyReadAfterItWasSampledIsNotEvictedOnItsStaleScore()
+    {
+        final List<String> unread = evictedByTwoNewKeys(null);
+        assertThat(unread).as("two evictions, one per new key").hasSize(2);
+        final String read = unread.get(1);
+        final List<String> afterRead = evictedByTwoNewKeys(read);
+        assertThat(afterRead).as("evicted after %s was read", read).hasSize(2).doesNotContain(read)
+            .contains(unread.get(0));
+    }
+
+    /**
+     * @return the keys of key0..key4 missing after key5 is put, in key order, or with {@code read} read before it.
+     */
+    private static List<String> evictedByTwoNewKeys(final String read)
+    {
+        final CacheContext context = context(CachePolicy.LFU, false, true).maxEntries(4).memoryBudgetBytes(4 * 32 * 4)
+            .lfuSamples(4);
+        try (CacheStateMachine cache = new CacheStateMachine(context, Fences.NONE))
+        {
+            final CacheHarness h = new CacheHarness(cache);
+            for (int i = 0; i < 5; i++)
+            {
+                h.put(bytes("key" + i), bytes("v"));
+            }
+            if (null != read)
+            {
+                assertThat(h.get(bytes(read)).status()).as("%s present before the second eviction", read)
+                    .isEqualTo(Status.OK);
+            }
+            h.put(bytes("key5"), bytes("v"));
+            assertThat(h.stats()[2]).as("evictions").isEqualTo(2);
+            final List<String> evicted = new ArrayList<>();
+            for (int i = 0; i < 5; i++)
+            {
+                if (Status.NOT_FOUND == h.get(bytes("key" + i)).status())
+                {
+                    evicted.add("key" + i);
+                }
+            }
+            return evicted;
         }
     }
 

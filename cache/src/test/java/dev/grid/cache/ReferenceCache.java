@@ -19,7 +19,8 @@ import java.util.SplittableRandom;
  * the main order's entries (appended, a removed one replaced by the last), samples drawn from it by Floyd's
  * algorithm with {@link SplittableRandom} (the SplitMix64 sequence the cache replicates), or with {@code lfuSweep}
  * taken in list order from where the previous round stopped, a sorted candidate pool of
- * 16 with Redis's insertion rule, and Redis's counters. Budgets, slot reuse (for the TTL sweep's slot order),
+ * 16 with Redis's insertion rule (with the sweep, a candidate read since it was sampled is passed over), and
+ * Redis's counters. Budgets, slot reuse (for the TTL sweep's slot order),
  * expiry and versions follow the cache's documented rules, written the obvious way.
  */
 final class ReferenceCache
@@ -259,7 +260,9 @@ final class ReferenceCache
             {
                 final PoolEntry best = pool.remove(pool.size() - 1);
                 final Entry e = bySlot[best.slot()];
-                if (null != e && members.contains(e) && e.hash == best.hash())
+                final boolean readSinceSampled =
+                    null != e && context.lfuSweep() && LfuCounter.MAX - decayedCount(e) < best.idle();
+                if (null != e && members.contains(e) && e.hash == best.hash() && !readSinceSampled)
                 {
                     return e;
                 }
