@@ -30,8 +30,9 @@ import static dev.grid.cache.CacheStore.DETACHED_LFU_OFFSET;
  * and offered to a pool of {@value #POOL_SIZE} candidates sorted by idle
  * ({@code 255 - decayed count}) as Redis inserts them; then the pool is taken from its best end: a candidate whose
  * slot no longer holds a member of that key hash is a ghost and dropped, the first real one is the victim. If every
- * candidate was a ghost the pool is empty and one more round of sampling finds a member: at most two rounds, so the
- * cost per eviction is bounded.
+ * candidate was a ghost (or, with the sweep, read since sampled, below) the pool is empty and one more round of
+ * sampling finds a member, as nothing is read between a round and its choice: at most two rounds, so the cost per
+ * eviction is bounded.
  * <p>
  * Why a sweep: a uniform sample makes the victim a random entry, whose record, member and index bucket are cache
  * misses on every eviction. The hand's victims are neighbours in the member array, and a new entry usually takes
